@@ -1,0 +1,10 @@
+//! libzmq-rs: ZeroMQ re-implemented in Rust, exported with libzmq 4.3's C ABI.
+//!
+//! The architecture mirrors libzmq (see `docs/ARCHITECTURE.md`):
+//! socket (application thread) → pipe (lock-free queue + HWM) → session/engine
+//! (I/O thread, epoll) → ZMTP codec (sans-IO) → file descriptor.
+
+#![allow(clippy::missing_safety_doc)]
+
+pub mod error;
+pub mod msg;

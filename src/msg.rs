@@ -1,0 +1,405 @@
+//! `Msg`: one ZeroMQ frame, laid out to fit `zmq_msg_t` (64 bytes, 8-aligned).
+//!
+//! Frames of up to [`MAX_VSM`] bytes live inline (no allocation). Larger frames
+//! point at a reference-counted [`Buffer`]: `Clone` shares it, and a user buffer
+//! given to `zmq_msg_init_data` has its free function called exactly once, by
+//! whichever thread drops the last reference. A `Msg` never holds a pointer into
+//! itself, so C callers may move it with `memcpy`.
+
+use std::ffi::{c_void, CString};
+use std::sync::Arc;
+
+/// Largest frame stored inline, as libzmq on 64-bit (BEHAVIOUR M1).
+pub const MAX_VSM: usize = 33;
+
+/// The value of `magic` while a `Msg` is initialised (checked at the C boundary).
+pub const MAGIC_LIVE: u32 = 0x5a4d_5347; // "ZMSG"
+/// The value written by close, so a second close gives EFAULT.
+pub const MAGIC_DEAD: u32 = 0xdead_0000;
+
+/// Frame flags.
+pub mod flags {
+    /// More frames of this message follow.
+    pub const MORE: u8 = 1;
+    /// A ZMTP command frame.
+    pub const COMMAND: u8 = 2;
+    /// The frame carries a peer's routing id (first message a session pushes
+    /// after a handshake to sockets that receive routing ids).
+    pub const ROUTING_ID: u8 = 4;
+    /// The frame is a (un)subscription: body is `\x01topic` or `\x00topic`.
+    /// The ZMTP 3.1 encoder turns it into SUBSCRIBE/CANCEL commands.
+    pub const SUBSCRIPTION: u8 = 8;
+    /// Frame read from a peer whose pipe is closing (internal).
+    pub const CREDENTIAL: u8 = 32;
+}
+
+/// The C free function of `zmq_msg_init_data`.
+pub type FreeFn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
+
+/// Where a large frame's bytes live.
+enum Storage {
+    /// Owned by us, allocated as a `Box<[u8]>` of `len` bytes.
+    Owned,
+    /// Owned by the user; released by `ffn(data, hint)` when set.
+    User { ffn: Option<FreeFn>, hint: *mut c_void },
+}
+
+/// A reference-counted block of bytes shared by messages (`Arc<Buffer>`).
+pub struct Buffer {
+    ptr: *mut u8,
+    len: usize,
+    storage: Storage,
+}
+
+// SAFETY: the bytes are only read through shared references, or written
+// through `Msg::data_mut` by the owner of a message (as libzmq allows); the
+// user's free function is required by the API to be thread-safe (M3).
+unsafe impl Send for Buffer {}
+// SAFETY: as above.
+unsafe impl Sync for Buffer {}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        match self.storage {
+            Storage::Owned => {
+                // SAFETY: ptr/len came from `Box::<[u8]>::into_raw` in `Buffer::from_vec`.
+                unsafe {
+                    drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                        self.ptr, self.len,
+                    )))
+                };
+            }
+            Storage::User { ffn, hint } => {
+                if let Some(f) = ffn {
+                    // SAFETY: the user gave us this function and pointer pair
+                    // in zmq_msg_init_data; it is called exactly once, here.
+                    unsafe { f(self.ptr as *mut c_void, hint) };
+                }
+            }
+        }
+    }
+}
+
+impl Buffer {
+    fn from_vec(v: Vec<u8>) -> Buffer {
+        let b = v.into_boxed_slice();
+        let len = b.len();
+        let ptr = Box::into_raw(b) as *mut u8;
+        Buffer { ptr, len, storage: Storage::Owned }
+    }
+}
+
+/// Connection properties attached to received messages (`zmq_msg_gets`).
+#[derive(Debug, Default, Clone)]
+pub struct Metadata {
+    props: Vec<(String, CString)>,
+}
+
+impl Metadata {
+    pub fn new() -> Metadata {
+        Metadata::default()
+    }
+    /// Adds or replaces a property. Values with an interior NUL are cut there.
+    pub fn set(&mut self, name: &str, value: &[u8]) {
+        let end = value.iter().position(|&b| b == 0).unwrap_or(value.len());
+        let v = CString::new(&value[..end]).unwrap_or_default();
+        if let Some(p) = self.props.iter_mut().find(|p| p.0 == name) {
+            p.1 = v;
+        } else {
+            self.props.push((name.to_string(), v));
+        }
+    }
+    /// Looks a property up by exact (case-sensitive) name.
+    pub fn get(&self, name: &str) -> Option<&CString> {
+        self.props.iter().find(|p| p.0 == name).map(|p| &p.1)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &CString)> {
+        self.props.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+enum Body {
+    Vsm { len: u8, data: [u8; MAX_VSM] },
+    Large { ptr: *mut u8, len: usize, buf: Arc<Buffer> },
+    /// Constant data never freed (`zmq_send_const`, init_data with NULL ffn).
+    Const { ptr: *const u8, len: usize },
+}
+
+/// One frame. See the module docs.
+#[repr(C)]
+pub struct Msg {
+    body: Body,
+    meta: Option<Arc<Metadata>>,
+    routing_id: u32,
+    flags: u8,
+    /// [`MAGIC_LIVE`] while initialised.
+    pub(crate) magic: u32,
+}
+
+// SAFETY: the raw pointers in Body point into an `Arc<Buffer>` the message
+// holds (Send + Sync) or into constant user data the API declares immutable.
+unsafe impl Send for Msg {}
+
+const _: () = assert!(std::mem::size_of::<Msg>() <= 64);
+const _: () = assert!(std::mem::align_of::<Msg>() <= 8);
+
+impl Default for Msg {
+    fn default() -> Self {
+        Msg::new()
+    }
+}
+
+impl Msg {
+    /// An empty frame.
+    #[inline]
+    pub fn new() -> Msg {
+        Msg {
+            body: Body::Vsm { len: 0, data: [0; MAX_VSM] },
+            meta: None,
+            routing_id: 0,
+            flags: 0,
+            magic: MAGIC_LIVE,
+        }
+    }
+
+    /// A frame holding a copy of `data`.
+    #[inline]
+    pub fn from_slice(data: &[u8]) -> Msg {
+        if data.len() <= MAX_VSM {
+            let mut d = [0u8; MAX_VSM];
+            d[..data.len()].copy_from_slice(data);
+            Msg { body: Body::Vsm { len: data.len() as u8, data: d }, ..Msg::new() }
+        } else {
+            Msg::from_vec(data.to_vec())
+        }
+    }
+
+    /// A frame taking ownership of `v` (no copy when it is large).
+    pub fn from_vec(v: Vec<u8>) -> Msg {
+        if v.len() <= MAX_VSM {
+            return Msg::from_slice(&v);
+        }
+        let buf = Arc::new(Buffer::from_vec(v));
+        Msg { body: Body::Large { ptr: buf.ptr, len: buf.len, buf }, ..Msg::new() }
+    }
+
+    /// A zero-filled frame of `size` bytes. Fails only if memory runs out.
+    pub fn with_size(size: usize) -> crate::error::Result<Msg> {
+        if size <= MAX_VSM {
+            let mut m = Msg::new();
+            m.body = Body::Vsm { len: size as u8, data: [0; MAX_VSM] };
+            return Ok(m);
+        }
+        let mut v = Vec::new();
+        v.try_reserve_exact(size).map_err(|_| crate::error::Errno::ENOMEM)?;
+        v.resize(size, 0);
+        Ok(Msg::from_vec(v))
+    }
+
+    /// A zero-copy frame over user memory; `ffn(data, hint)` runs once when the
+    /// last reference goes. With `ffn` None the data is treated as constant.
+    ///
+    /// # Safety
+    /// `data` must be valid for `len` bytes until `ffn` is called (or forever
+    /// when `ffn` is None).
+    pub unsafe fn from_user(data: *mut u8, len: usize, ffn: Option<FreeFn>, hint: *mut c_void) -> Msg {
+        if ffn.is_none() {
+            return Msg { body: Body::Const { ptr: data, len }, ..Msg::new() };
+        }
+        let buf = Arc::new(Buffer { ptr: data, len, storage: Storage::User { ffn, hint } });
+        Msg { body: Body::Large { ptr: data, len, buf }, ..Msg::new() }
+    }
+
+    /// A frame over constant memory, never freed (`zmq_send_const`).
+    ///
+    /// # Safety
+    /// `data` must stay valid and unchanged for `len` bytes for ever.
+    pub unsafe fn from_const(data: *const u8, len: usize) -> Msg {
+        Msg { body: Body::Const { ptr: data, len }, ..Msg::new() }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        match &self.body {
+            Body::Vsm { len, .. } => *len as usize,
+            Body::Large { len, .. } | Body::Const { len, .. } => *len,
+        }
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frame's bytes.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        match &self.body {
+            Body::Vsm { len, data } => &data[..*len as usize],
+            // SAFETY: ptr/len describe memory kept alive by `buf`.
+            Body::Large { ptr, len, .. } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
+            Body::Const { ptr, len } => {
+                if *len == 0 {
+                    &[]
+                } else {
+                    // SAFETY: from_const/from_user contract: valid for ever.
+                    unsafe { std::slice::from_raw_parts(*ptr, *len) }
+                }
+            }
+        }
+    }
+
+    /// The frame's bytes, writable. For a shared buffer, writes are seen by
+    /// every copy, as in libzmq.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        match &mut self.body {
+            Body::Vsm { len, data } => &mut data[..*len as usize],
+            // SAFETY: as in data(); the C API lets the owner write the bytes.
+            Body::Large { ptr, len, .. } => unsafe { std::slice::from_raw_parts_mut(*ptr, *len) },
+            Body::Const { ptr, len } => {
+                if *len == 0 {
+                    &mut []
+                } else {
+                    // SAFETY: the caller chose to write into its own constant buffer.
+                    unsafe { std::slice::from_raw_parts_mut(*ptr as *mut u8, *len) }
+                }
+            }
+        }
+    }
+
+    /// Pointer to the first byte, as `zmq_msg_data` returns it.
+    pub fn data_ptr(&mut self) -> *mut u8 {
+        match &mut self.body {
+            Body::Vsm { data, .. } => data.as_mut_ptr(),
+            Body::Large { ptr, .. } => *ptr,
+            Body::Const { ptr, .. } => *ptr as *mut u8,
+        }
+    }
+
+    /// True when the bytes are shared with another message or constant (ZMQ_SHARED).
+    pub fn is_shared(&self) -> bool {
+        match &self.body {
+            Body::Vsm { .. } => false,
+            Body::Large { buf, .. } => Arc::strong_count(buf) > 1,
+            Body::Const { .. } => true,
+        }
+    }
+
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+    #[inline]
+    pub fn set_flags(&mut self, f: u8) {
+        self.flags |= f;
+    }
+    #[inline]
+    pub fn reset_flags(&mut self, f: u8) {
+        self.flags &= !f;
+    }
+    #[inline]
+    pub fn more(&self) -> bool {
+        self.flags & flags::MORE != 0
+    }
+    #[inline]
+    pub fn set_more(&mut self, more: bool) {
+        if more {
+            self.flags |= flags::MORE
+        } else {
+            self.flags &= !flags::MORE
+        }
+    }
+    #[inline]
+    pub fn is_command(&self) -> bool {
+        self.flags & flags::COMMAND != 0
+    }
+    #[inline]
+    pub fn is_routing_id(&self) -> bool {
+        self.flags & flags::ROUTING_ID != 0
+    }
+
+    pub fn metadata(&self) -> Option<&Arc<Metadata>> {
+        self.meta.as_ref()
+    }
+    pub fn set_metadata(&mut self, m: Option<Arc<Metadata>>) {
+        self.meta = m;
+    }
+    pub fn routing_id(&self) -> u32 {
+        self.routing_id
+    }
+    pub fn set_routing_id(&mut self, id: u32) {
+        self.routing_id = id;
+    }
+
+    /// Replaces the contents with an empty frame, dropping the old one.
+    #[inline]
+    pub fn clear(&mut self) {
+        *self = Msg::new();
+    }
+
+    /// Takes the message out, leaving an empty frame behind.
+    #[inline]
+    pub fn take(&mut self) -> Msg {
+        std::mem::take(self)
+    }
+}
+
+impl Clone for Msg {
+    /// Inline frames are copied; large ones share their buffer (`zmq_msg_copy`).
+    fn clone(&self) -> Msg {
+        let body = match &self.body {
+            Body::Vsm { len, data } => Body::Vsm { len: *len, data: *data },
+            Body::Large { ptr, len, buf } => Body::Large { ptr: *ptr, len: *len, buf: buf.clone() },
+            Body::Const { ptr, len } => Body::Const { ptr: *ptr, len: *len },
+        };
+        Msg { body, meta: self.meta.clone(), routing_id: self.routing_id, flags: self.flags, magic: MAGIC_LIVE }
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Msg").field("len", &self.len()).field("flags", &self.flags).finish()
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        self.magic = MAGIC_DEAD;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn small_inline_large_shared() {
+        let m = Msg::from_slice(&[7u8; 33]);
+        assert!(!m.is_shared());
+        let c = m.clone();
+        assert_eq!(c.data(), m.data());
+        let big = Msg::from_slice(&[1u8; 34]);
+        let big2 = big.clone();
+        assert!(big.is_shared() && big2.is_shared());
+        assert_eq!(big.data().as_ptr(), big2.data().as_ptr());
+    }
+
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+    unsafe extern "C" fn free_it(_d: *mut c_void, _h: *mut c_void) {
+        FREED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn user_free_once() {
+        let mut data = [1u8; 4];
+        // SAFETY: data outlives the messages below.
+        let m = unsafe { Msg::from_user(data.as_mut_ptr(), 4, Some(free_it), std::ptr::null_mut()) };
+        let c = m.clone();
+        drop(m);
+        assert_eq!(FREED.load(Ordering::SeqCst), 0);
+        drop(c);
+        assert_eq!(FREED.load(Ordering::SeqCst), 1);
+    }
+}
