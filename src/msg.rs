@@ -363,12 +363,6 @@ impl std::fmt::Debug for Msg {
     }
 }
 
-impl Drop for Msg {
-    fn drop(&mut self) {
-        self.magic = MAGIC_DEAD;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
