@@ -8,3 +8,12 @@
 
 pub mod error;
 pub mod msg;
+pub mod options;
+pub mod ctx;
+pub mod pipe;
+pub mod io;
+pub mod socket;
+pub mod zmtp;
+pub mod transport;
+pub mod engine;
+pub mod ffi;
