@@ -1,1 +1,269 @@
-//! (in progress)
+//! The context: I/O threads, the socket registry (for shutdown and
+//! termination), the inproc endpoint registry, and context options.
+
+use crate::error::{Errno, Result};
+use crate::io::reactor::IoThread;
+use crate::socket::{Command, Socket, SocketShared};
+use parking_lot::{Condvar, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Context option numbers (zmq_ctx_set).
+pub mod opt {
+    pub const IO_THREADS: i32 = 1;
+    pub const MAX_SOCKETS: i32 = 2;
+    pub const SOCKET_LIMIT: i32 = 3;
+    pub const THREAD_PRIORITY: i32 = 3;
+    pub const THREAD_SCHED_POLICY: i32 = 4;
+    pub const MAX_MSGSZ: i32 = 5;
+    pub const MSG_T_SIZE: i32 = 6;
+    pub const THREAD_AFFINITY_CPU_ADD: i32 = 7;
+    pub const THREAD_AFFINITY_CPU_REMOVE: i32 = 8;
+    pub const THREAD_NAME_PREFIX: i32 = 9;
+    pub const IPV6: i32 = 42;
+    pub const BLOCKY: i32 = 70;
+    pub const ZERO_COPY_RECV: i32 = 10;
+}
+
+#[derive(Debug, Clone)]
+pub struct CtxOptions {
+    pub io_threads: i32,
+    pub max_sockets: i32,
+    pub ipv6: bool,
+    pub blocky: bool,
+    pub max_msgsz: i32,
+    pub thread_priority: i32,
+    pub thread_sched_policy: i32,
+    pub thread_name_prefix: i32,
+    pub affinity_cpus: Vec<i32>,
+    pub zero_copy_recv: bool,
+}
+
+impl Default for CtxOptions {
+    fn default() -> Self {
+        CtxOptions {
+            io_threads: 1,
+            max_sockets: 1023,
+            ipv6: false,
+            blocky: true,
+            max_msgsz: i32::MAX,
+            thread_priority: -1,
+            thread_sched_policy: -1,
+            thread_name_prefix: -1,
+            affinity_cpus: Vec::new(),
+            zero_copy_recv: true,
+        }
+    }
+}
+
+/// A pending or bound inproc endpoint.
+pub(crate) enum InprocEntry {
+    /// Bound by a socket: its mailbox and the options a connecter needs.
+    Bound(crate::engine::InprocBound),
+}
+
+pub struct CtxInner {
+    pub(crate) opts: Mutex<CtxOptions>,
+    io: OnceLock<Vec<IoThread>>,
+    next_io: AtomicUsize,
+    /// Live sockets' shared parts, by registry id.
+    sockets: Mutex<HashMap<u64, Arc<SocketShared>>>,
+    next_socket: AtomicUsize,
+    /// Things that keep `zmq_ctx_term` waiting: open sockets and lingering
+    /// sessions.
+    busy: Mutex<usize>,
+    idle: Condvar,
+    pub(crate) inproc: Mutex<HashMap<String, InprocEntry>>,
+    /// inproc connects made before the bind, by endpoint name.
+    pub(crate) inproc_pending: Mutex<HashMap<String, Vec<crate::engine::InprocPending>>>,
+    terminating: AtomicBool,
+}
+
+/// A context handle (the C `void *context`).
+pub struct Context {
+    inner: Arc<CtxInner>,
+}
+
+impl Default for CtxInner {
+    fn default() -> Self {
+        CtxInner {
+            opts: Mutex::new(CtxOptions::default()),
+            io: OnceLock::new(),
+            next_io: AtomicUsize::new(0),
+            sockets: Mutex::new(HashMap::new()),
+            next_socket: AtomicUsize::new(1),
+            busy: Mutex::new(0),
+            idle: Condvar::new(),
+            inproc: Mutex::new(HashMap::new()),
+            inproc_pending: Mutex::new(HashMap::new()),
+            terminating: AtomicBool::new(false),
+        }
+    }
+}
+
+impl CtxInner {
+    /// An I/O thread for a new connection or listener (round robin),
+    /// starting the threads on first use.
+    pub(crate) fn io_thread(&self) -> Result<&IoThread> {
+        let threads = self.io_threads()?;
+        if threads.is_empty() {
+            return Err(Errno::EMTHREAD);
+        }
+        let i = self.next_io.fetch_add(1, Ordering::Relaxed) % threads.len();
+        Ok(&threads[i])
+    }
+
+    fn io_threads(&self) -> Result<&Vec<IoThread>> {
+        if let Some(t) = self.io.get() {
+            return Ok(t);
+        }
+        let n = self.opts.lock().io_threads.max(0) as usize;
+        let mut v = Vec::with_capacity(n);
+        for i in 0..n {
+            v.push(IoThread::start(i)?);
+        }
+        let _ = self.io.set(v);
+        self.io.get().ok_or(Errno::EMTHREAD)
+    }
+
+    /// Marks one more thing `zmq_ctx_term` must wait for.
+    pub(crate) fn hold(&self) {
+        *self.busy.lock() += 1;
+    }
+
+    /// Releases what `hold` took.
+    pub(crate) fn release(&self) {
+        let mut b = self.busy.lock();
+        *b = b.saturating_sub(1);
+        if *b == 0 {
+            self.idle.notify_all();
+        }
+    }
+
+    pub(crate) fn is_terminating(&self) -> bool {
+        self.terminating.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn unregister_socket(&self, id: u64) {
+        if self.sockets.lock().remove(&id).is_some() {
+            self.release();
+        }
+    }
+
+    fn stop_sockets(&self) {
+        self.terminating.store(true, Ordering::Release);
+        for s in self.sockets.lock().values() {
+            s.stopped.store(true, Ordering::Release);
+            s.mailbox.send(Command::Stop);
+        }
+    }
+}
+
+impl Context {
+    /// `zmq_ctx_new`.
+    pub fn new() -> Context {
+        Context { inner: Arc::new(CtxInner::default()) }
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<CtxInner> {
+        &self.inner
+    }
+
+    /// `zmq_socket`.
+    pub fn socket(&self, socket_type: i32) -> Result<Box<Socket>> {
+        if self.inner.is_terminating() {
+            return Err(Errno::ETERM);
+        }
+        let (max, blocky) = {
+            let o = self.inner.opts.lock();
+            (o.max_sockets, o.blocky)
+        };
+        // Start the I/O threads now so later calls cannot fail for want of them.
+        self.inner.io_threads()?;
+        let mut sockets = self.inner.sockets.lock();
+        if sockets.len() >= max.max(0) as usize {
+            return Err(Errno::EMFILE);
+        }
+        let mut s = Socket::new(self.inner.clone(), socket_type, blocky)?;
+        let id = self.inner.next_socket.fetch_add(1, Ordering::Relaxed) as u64;
+        s.registry_id = id;
+        sockets.insert(id, s.shared().clone());
+        drop(sockets);
+        self.inner.hold();
+        Ok(Box::new(s))
+    }
+
+    /// `zmq_ctx_shutdown`: every socket's blocking calls return ETERM.
+    pub fn shutdown(&self) -> Result<()> {
+        self.inner.stop_sockets();
+        Ok(())
+    }
+
+    /// `zmq_ctx_term`: shutdown, then wait until every socket is closed and
+    /// every lingering session has finished; then stop the I/O threads.
+    pub fn term(&self) -> Result<()> {
+        self.inner.stop_sockets();
+        {
+            let mut b = self.inner.busy.lock();
+            while *b > 0 {
+                self.inner.idle.wait(&mut b);
+            }
+        }
+        if let Some(threads) = self.inner.io.get() {
+            for t in threads {
+                t.stop();
+            }
+        }
+        Ok(())
+    }
+
+    /// `zmq_ctx_set`.
+    pub fn set(&self, option: i32, value: i32) -> Result<()> {
+        let mut o = self.inner.opts.lock();
+        match option {
+            opt::IO_THREADS if value >= 0 => o.io_threads = value,
+            opt::MAX_SOCKETS if value >= 1 => o.max_sockets = value,
+            opt::THREAD_PRIORITY if value >= -1 => o.thread_priority = value,
+            opt::THREAD_SCHED_POLICY if value >= -1 => o.thread_sched_policy = value,
+            opt::THREAD_AFFINITY_CPU_ADD if value >= 0 => o.affinity_cpus.push(value),
+            opt::THREAD_AFFINITY_CPU_REMOVE if value >= 0 => {
+                let Some(i) = o.affinity_cpus.iter().position(|&c| c == value) else {
+                    return Err(Errno::EINVAL);
+                };
+                o.affinity_cpus.remove(i);
+            }
+            opt::THREAD_NAME_PREFIX if value >= 0 => o.thread_name_prefix = value,
+            opt::MAX_MSGSZ if value >= 0 => o.max_msgsz = value,
+            opt::ZERO_COPY_RECV => o.zero_copy_recv = value != 0,
+            opt::IPV6 => o.ipv6 = value != 0,
+            opt::BLOCKY => o.blocky = value != 0,
+            _ => return Err(Errno::EINVAL),
+        }
+        Ok(())
+    }
+
+    /// `zmq_ctx_get`.
+    pub fn get(&self, option: i32) -> Result<i32> {
+        let o = self.inner.opts.lock();
+        Ok(match option {
+            opt::IO_THREADS => o.io_threads,
+            opt::MAX_SOCKETS => o.max_sockets,
+            opt::SOCKET_LIMIT => 65535,
+            opt::THREAD_SCHED_POLICY => o.thread_sched_policy,
+            opt::MAX_MSGSZ => o.max_msgsz,
+            opt::MSG_T_SIZE => 64,
+            opt::THREAD_NAME_PREFIX => o.thread_name_prefix,
+            opt::ZERO_COPY_RECV => o.zero_copy_recv as i32,
+            opt::IPV6 => o.ipv6 as i32,
+            opt::BLOCKY => o.blocky as i32,
+            _ => return Err(Errno::EINVAL),
+        })
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}

@@ -1,1 +1,409 @@
-//! (in progress)
+//! The socket base: what every socket type shares — options, pipes, the
+//! command mailbox (ZMQ_FD), blocking with timeouts, bind/connect, and the
+//! `send`/`recv` loop that calls the socket type's [`Pattern`].
+//!
+//! A `Socket` is used by one application thread at a time (as in libzmq);
+//! I/O threads and other sockets reach it only through its mailbox.
+
+pub mod pattern;
+pub mod types;
+
+pub use pattern::{Core, Pattern, PipeId, PipeInfo, Pipes};
+
+use crate::ctx::CtxInner;
+use crate::error::{Errno, Result};
+use crate::io::mailbox::Mailbox;
+use crate::msg::Msg;
+use crate::options::{OptVal, Options};
+use crate::pipe::{Pipe, PipeEvent, PipeEvents};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// ZMQ_DONTWAIT.
+pub const DONTWAIT: i32 = 1;
+/// ZMQ_SNDMORE.
+pub const SNDMORE: i32 = 2;
+/// ZMQ_POLLIN / ZMQ_POLLOUT.
+pub const POLLIN: i32 = 1;
+pub const POLLOUT: i32 = 2;
+
+/// Commands a socket receives from I/O threads, other sockets and the context.
+pub enum Command {
+    /// A pipe changed state (token from `Pipes::token`).
+    Pipe { token: u64, ev: PipeEvent },
+    /// A new pipe to attach (accepted connection, inproc peer...).
+    Attach { pipe: Pipe, info: PipeInfo },
+    /// The context is terminating: blocked and future calls give ETERM.
+    Stop,
+}
+
+/// The part of a socket other threads hold: its mailbox.
+pub struct SocketShared {
+    pub mailbox: Mailbox<Command>,
+    /// Set by the context on shutdown (also posted as `Command::Stop`).
+    pub stopped: AtomicBool,
+}
+
+impl PipeEvents for SocketShared {
+    fn pipe_event(&self, token: u64, ev: PipeEvent) {
+        self.mailbox.send(Command::Pipe { token, ev });
+    }
+}
+
+/// A ZeroMQ socket.
+pub struct Socket {
+    pub(crate) core: Core,
+    pattern: Box<dyn Pattern>,
+    pub(crate) shared: Arc<SocketShared>,
+    pub(crate) ctx: Arc<CtxInner>,
+    /// Bound and connected endpoints, for unbind/disconnect.
+    pub(crate) endpoints: Vec<crate::engine::EndpointRec>,
+    last_endpoint: String,
+    rcvmore: bool,
+    terminated: bool,
+    closed: bool,
+    /// Key in the context's socket registry.
+    pub(crate) registry_id: u64,
+}
+
+impl Socket {
+    /// Creates a socket of `socket_type` in `ctx` (called by the context).
+    pub(crate) fn new(ctx: Arc<CtxInner>, socket_type: i32, blocky: bool) -> Result<Socket> {
+        let pattern = types::new_pattern(socket_type)?;
+        let shared = Arc::new(SocketShared { mailbox: Mailbox::new()?, stopped: AtomicBool::new(false) });
+        Ok(Socket {
+            core: Core { options: Options::new(socket_type, blocky), pipes: Pipes::default(), dead: Vec::new() },
+            pattern,
+            shared,
+            ctx,
+            endpoints: Vec::new(),
+            last_endpoint: String::new(),
+            rcvmore: false,
+            terminated: false,
+            closed: false,
+            registry_id: 0,
+        })
+    }
+
+    pub fn socket_type(&self) -> i32 {
+        self.core.options.socket_type
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<SocketShared> {
+        &self.shared
+    }
+
+    fn check_alive(&self) -> Result<()> {
+        if self.terminated || self.shared.stopped.load(Ordering::Acquire) {
+            return Err(Errno::ETERM);
+        }
+        Ok(())
+    }
+
+    /// Attaches a pipe end to this socket.
+    pub(crate) fn attach_pipe(&mut self, pipe: Pipe, info: PipeInfo) {
+        let id = self.core.pipes.insert(pipe);
+        let token = self.core.pipes.token(id);
+        if let Some(p) = self.core.pipes.get_mut(id) {
+            p.set_notifier(self.shared.clone(), token);
+        }
+        self.pattern.attach(&mut self.core, id, &info);
+        self.reap_dead();
+    }
+
+    fn reap_dead(&mut self) {
+        while let Some(id) = self.core.dead.pop() {
+            if self.core.pipes.get(id).is_some() {
+                self.pattern.detach(&mut self.core, id);
+                if let Some(mut p) = self.core.pipes.remove(id) {
+                    p.terminate();
+                }
+            }
+        }
+    }
+
+    /// Handles every queued command. Returns ETERM if the context stopped.
+    pub(crate) fn process_commands(&mut self) -> Result<()> {
+        self.shared.mailbox.clear_signal();
+        while let Some(cmd) = self.shared.mailbox.try_recv() {
+            self.handle(cmd);
+        }
+        self.reap_dead();
+        self.check_alive()
+    }
+
+    fn handle(&mut self, cmd: Command) {
+        match cmd {
+            Command::Pipe { token, ev } => {
+                let Some(id) = self.core.pipes.resolve(token) else { return };
+                match ev {
+                    PipeEvent::Readable => self.pattern.read_activated(&mut self.core, id),
+                    PipeEvent::Writable => self.pattern.write_activated(&mut self.core, id),
+                    PipeEvent::Hiccup => self.pattern.hiccuped(&mut self.core, id),
+                    PipeEvent::Closed => {
+                        let has = self.core.pipes.get(id).is_some_and(|p| p.has_msg());
+                        if has {
+                            // Let the pattern read what is left; it reports the
+                            // pipe dead when it reads `Closed`.
+                            self.pattern.read_activated(&mut self.core, id);
+                        } else {
+                            self.core.pipe_dead(id);
+                        }
+                    }
+                }
+            }
+            Command::Attach { pipe, info } => self.attach_pipe(pipe, info),
+            Command::Stop => {
+                self.terminated = true;
+            }
+        }
+    }
+
+    fn timeout_of(ms: i32) -> Option<Duration> {
+        (ms >= 0).then(|| Duration::from_millis(ms as u64))
+    }
+
+    /// Waits for commands until `deadline` (None: for ever). Err(EAGAIN) on timeout.
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<()> {
+        let timeout = match deadline {
+            None => None,
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return Err(Errno::EAGAIN);
+                }
+                Some(d - now)
+            }
+        };
+        self.shared.mailbox.wait(timeout)?;
+        self.process_commands()
+    }
+
+    /// `zmq_msg_send`: sends one frame; on success `msg` is left empty.
+    pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
+        self.check_alive()?;
+        if self.shared.mailbox.has_pending() {
+            self.process_commands()?;
+        }
+        msg.set_more(flags & SNDMORE != 0);
+        let nonblock = flags & DONTWAIT != 0 || self.core.options.sndtimeo == 0;
+        let deadline = Self::timeout_of(self.core.options.sndtimeo).map(|t| Instant::now() + t);
+        loop {
+            let r = self.pattern.send(&mut self.core, msg);
+            if !self.core.dead.is_empty() {
+                self.reap_dead();
+            }
+            match r {
+                Err(Errno::EAGAIN) => {}
+                other => return other,
+            }
+            self.process_commands()?;
+            match self.pattern.send(&mut self.core, msg) {
+                Err(Errno::EAGAIN) => {}
+                other => {
+                    self.reap_dead();
+                    return other;
+                }
+            }
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            self.wait(deadline)?;
+        }
+    }
+
+    /// `zmq_msg_recv`: receives one frame into `msg`.
+    pub fn recv(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
+        self.check_alive()?;
+        if self.shared.mailbox.has_pending() {
+            self.process_commands()?;
+        }
+        let nonblock = flags & DONTWAIT != 0 || self.core.options.rcvtimeo == 0;
+        let deadline = Self::timeout_of(self.core.options.rcvtimeo).map(|t| Instant::now() + t);
+        loop {
+            let r = self.pattern.recv(&mut self.core, msg);
+            if !self.core.dead.is_empty() {
+                self.reap_dead();
+            }
+            match r {
+                Err(Errno::EAGAIN) => {}
+                Ok(()) => {
+                    self.rcvmore = msg.more();
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+            self.process_commands()?;
+            match self.pattern.recv(&mut self.core, msg) {
+                Err(Errno::EAGAIN) => {}
+                Ok(()) => {
+                    self.reap_dead();
+                    self.rcvmore = msg.more();
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+            self.reap_dead();
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            self.wait(deadline)?;
+        }
+    }
+
+    /// ZMQ_EVENTS: processes commands, then reports POLLIN/POLLOUT.
+    pub fn events(&mut self) -> Result<i32> {
+        self.process_commands()?;
+        let mut ev = 0;
+        if self.pattern.has_in(&mut self.core) {
+            ev |= POLLIN;
+        }
+        if self.pattern.has_out(&mut self.core) {
+            ev |= POLLOUT;
+        }
+        self.reap_dead();
+        // Go passive so the next command makes ZMQ_FD readable (F1/F2).
+        if !self.shared.mailbox.go_passive() {
+            // Commands raced in: handle them and report again.
+            self.process_commands()?;
+            if self.pattern.has_in(&mut self.core) {
+                ev |= POLLIN;
+            }
+            if self.pattern.has_out(&mut self.core) {
+                ev |= POLLOUT;
+            }
+            self.reap_dead();
+        }
+        Ok(ev)
+    }
+
+    /// ZMQ_FD: the mailbox's eventfd.
+    pub fn fd(&self) -> i32 {
+        self.shared.mailbox.fd()
+    }
+
+    /// `zmq_setsockopt`.
+    pub fn setsockopt(&mut self, option: i32, value: &[u8]) -> Result<()> {
+        self.check_alive()?;
+        if let Some(r) = self.pattern.setsockopt(&mut self.core, option, value) {
+            return r;
+        }
+        self.core.options.set(option, value)?;
+        // HWMs apply to existing pipes (P6).
+        if option == 23 {
+            let hwm = self.core.options.sndhwm as i64;
+            let ids: Vec<PipeId> = self.core.pipes.ids().collect();
+            for id in ids {
+                if let Some(p) = self.core.pipes.get(id) {
+                    p.set_out_hwm(hwm);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `zmq_getsockopt`.
+    pub fn getsockopt(&mut self, option: i32) -> Result<OptVal> {
+        if self.terminated || self.shared.stopped.load(Ordering::Acquire) {
+            return Err(Errno::ETERM);
+        }
+        match option {
+            13 => return Ok(OptVal::Int(self.rcvmore as i32)),  // RCVMORE
+            14 => return Ok(OptVal::Int(self.fd())),            // FD
+            15 => return Ok(OptVal::Int(self.events()?)),       // EVENTS
+            16 => return Ok(OptVal::Int(self.socket_type())),   // TYPE
+            32 => return Ok(OptVal::Str(self.last_endpoint.clone())), // LAST_ENDPOINT
+            81 => return Ok(OptVal::Int(0)),                    // THREAD_SAFE
+            _ => {}
+        }
+        if let Some(r) = self.pattern.getsockopt(&self.core, option) {
+            return r;
+        }
+        self.core.options.get(option)
+    }
+
+    /// `zmq_bind`.
+    pub fn bind(&mut self, addr: &str) -> Result<()> {
+        self.check_alive()?;
+        self.process_commands()?;
+        let ep = crate::engine::bind(self, addr)?;
+        self.last_endpoint = ep;
+        Ok(())
+    }
+
+    /// `zmq_connect`.
+    pub fn connect(&mut self, addr: &str) -> Result<()> {
+        self.check_alive()?;
+        self.process_commands()?;
+        crate::engine::connect(self, addr)?;
+        self.last_endpoint = addr.to_string();
+        Ok(())
+    }
+
+    /// `zmq_unbind`.
+    pub fn unbind(&mut self, addr: &str) -> Result<()> {
+        self.check_alive()?;
+        self.process_commands()?;
+        crate::engine::unbind(self, addr)
+    }
+
+    /// `zmq_disconnect`.
+    pub fn disconnect(&mut self, addr: &str) -> Result<()> {
+        self.check_alive()?;
+        self.process_commands()?;
+        crate::engine::disconnect(self, addr)
+    }
+
+    /// Attaches a locally created pipe end (connect side), consuming
+    /// ZMQ_CONNECT_ROUTING_ID.
+    pub(crate) fn attach_local(&mut self, pipe: Pipe) {
+        let rid = if self.core.options.connect_routing_id.is_empty() {
+            None
+        } else {
+            Some(std::mem::take(&mut self.core.options.connect_routing_id))
+        };
+        self.attach_pipe(pipe, PipeInfo { locally_initiated: true, connect_routing_id: rid });
+    }
+
+    /// Pipes and options, for the engine module.
+    pub(crate) fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+
+    /// Detaches a pipe by its process-wide id (disconnect of an inproc endpoint).
+    pub(crate) fn drop_pipe_by_uid(&mut self, uid: u64) {
+        let ids: Vec<PipeId> = self.core.pipes.ids().filter(|&i| self.core.pipes.get(i).map(|p| p.id()) == Some(uid)).collect();
+        for id in ids {
+            self.core.pipe_dead(id);
+        }
+        self.reap_dead();
+    }
+
+    /// `zmq_close`: detaches every pipe (the peers see the pipes close after
+    /// reading what was sent) and releases endpoints. Lingering is done by the
+    /// sessions in the I/O threads.
+    pub fn close(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        let _ = self.process_commands();
+        crate::engine::close_endpoints(self);
+        let ids: Vec<PipeId> = self.core.pipes.ids().collect();
+        for id in ids {
+            self.pattern.detach(&mut self.core, id);
+            if let Some(mut p) = self.core.pipes.remove(id) {
+                p.terminate();
+            }
+        }
+        self.terminated = true;
+        self.ctx.unregister_socket(self.registry_id);
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,156 @@
+//! Mailbox: a lock-free command queue plus an eventfd that is signalled only
+//! when a command is posted to a mailbox whose owner is (about to go) asleep.
+//!
+//! This is what `ZMQ_FD` exposes for a socket (BEHAVIOUR F1/F2): the fd turns
+//! readable when a command arrives at an empty, passive mailbox, and the owner
+//! drains it whenever it processes commands.
+
+use crate::error::{Errno, Result};
+use crossbeam_queue::SegQueue;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// A multi-producer, single-consumer command queue with an eventfd signaler.
+pub struct Mailbox<T> {
+    queue: SegQueue<T>,
+    /// Set by the consumer when it found the queue empty and may sleep;
+    /// cleared by the first producer that then writes the eventfd.
+    passive: AtomicBool,
+    /// The eventfd has been written and not yet read back. Set by a producer,
+    /// cleared by the consumer.
+    signalled: AtomicBool,
+    efd: OwnedFd,
+}
+
+impl<T> Mailbox<T> {
+    pub fn new() -> Result<Mailbox<T>> {
+        // SAFETY: eventfd has no memory-safety preconditions.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(Errno::last_os());
+        }
+        Ok(Mailbox {
+            queue: SegQueue::new(),
+            passive: AtomicBool::new(true),
+            signalled: AtomicBool::new(false),
+            // SAFETY: fd is a fresh descriptor we own.
+            efd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    /// The eventfd (ZMQ_FD).
+    pub fn fd(&self) -> RawFd {
+        self.efd.as_raw_fd()
+    }
+
+    /// Posts a command; wakes the consumer if it was passive.
+    pub fn send(&self, cmd: T) {
+        self.queue.push(cmd);
+        fence(Ordering::SeqCst);
+        if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
+            self.signalled.store(true, Ordering::SeqCst);
+            let one: u64 = 1;
+            // SAFETY: writing 8 bytes from a valid u64 to our eventfd.
+            unsafe { libc::write(self.efd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
+        }
+    }
+
+    /// Takes the next command, if any (consumer only). Does not change the
+    /// passive state: call `go_passive` when done.
+    #[inline]
+    pub fn try_recv(&self) -> Option<T> {
+        self.queue.pop()
+    }
+
+    /// True if commands are queued.
+    #[inline]
+    pub fn has_pending(&self) -> bool {
+        !self.queue.is_empty()
+    }
+
+    /// Consumer: clears the eventfd if it was signalled.
+    pub fn clear_signal(&self) {
+        if self.signalled.load(Ordering::Relaxed) && self.signalled.swap(false, Ordering::SeqCst) {
+            let mut v: u64 = 0;
+            // SAFETY: reading 8 bytes into a valid u64 from our non-blocking eventfd.
+            unsafe { libc::read(self.efd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
+        }
+    }
+
+    /// Consumer: marks the mailbox passive (the next `send` signals the fd).
+    /// Returns false, and stays active, if commands arrived meanwhile.
+    pub fn go_passive(&self) -> bool {
+        self.passive.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if self.queue.is_empty() {
+            return true;
+        }
+        // A command raced in: if no producer claimed the wake-up, take it back.
+        if self.passive.swap(false, Ordering::SeqCst) {
+            return false;
+        }
+        // A producer claimed it and signals the fd: leave that to clear_signal.
+        false
+    }
+
+    /// Consumer: waits until a command is queued or `timeout` passes
+    /// (None = for ever). Returns true if commands may be pending.
+    /// EINTR is reported as an error.
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
+        if !self.go_passive() {
+            return Ok(true);
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let ms: i32 = match deadline {
+                None => -1,
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Ok(self.has_pending());
+                    }
+                    let left = d - now;
+                    (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32
+                }
+            };
+            let mut pfd = libc::pollfd { fd: self.efd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if rc < 0 {
+                let e = Errno::last_os();
+                if e == Errno::EINTR {
+                    return Err(e);
+                }
+                return Err(e);
+            }
+            if rc > 0 {
+                self.clear_signal();
+                return Ok(true);
+            }
+            if self.has_pending() {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn signal_only_when_passive() {
+        let mb: Arc<Mailbox<u32>> = Arc::new(Mailbox::new().unwrap());
+        mb.send(1);
+        assert_eq!(mb.try_recv(), Some(1));
+        assert!(mb.go_passive());
+        let m2 = mb.clone();
+        let t = std::thread::spawn(move || m2.send(2));
+        assert!(mb.wait(Some(Duration::from_secs(5))).unwrap());
+        t.join().unwrap();
+        assert_eq!(mb.try_recv(), Some(2));
+        assert!(!mb.wait(Some(Duration::from_millis(10))).unwrap());
+    }
+}
