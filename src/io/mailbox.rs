@@ -99,6 +99,7 @@ impl<T> Mailbox<T> {
     /// EINTR is reported as an error.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
         if !self.go_passive() {
+            self.clear_signal();
             return Ok(true);
         }
         let deadline = timeout.map(|t| Instant::now() + t);
@@ -126,7 +127,10 @@ impl<T> Mailbox<T> {
             }
             if rc > 0 {
                 self.clear_signal();
-                return Ok(true);
+                if self.has_pending() || !self.go_passive() {
+                    return Ok(true);
+                }
+                continue;
             }
             if self.has_pending() {
                 return Ok(true);
