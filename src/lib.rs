@@ -17,3 +17,4 @@ pub mod zmtp;
 pub mod transport;
 pub mod engine;
 pub mod ffi;
+pub mod z85;

@@ -1,0 +1,1 @@
+//! Z85 encoding (RFC 32).
