@@ -163,7 +163,9 @@ impl CtxInner {
 impl Context {
     /// `zmq_ctx_new`.
     pub fn new() -> Context {
-        Context { inner: Arc::new(CtxInner::default()) }
+        Context {
+            inner: Arc::new(CtxInner::default()),
+        }
     }
 
     pub(crate) fn inner(&self) -> &Arc<CtxInner> {
@@ -175,9 +177,9 @@ impl Context {
         if self.inner.is_terminating() {
             return Err(Errno::ETERM);
         }
-        let (max, blocky) = {
+        let (max, blocky, ipv6) = {
             let o = self.inner.opts.lock();
-            (o.max_sockets, o.blocky)
+            (o.max_sockets, o.blocky, o.ipv6)
         };
         // Start the I/O threads now so later calls cannot fail for want of them.
         self.inner.io_threads()?;
@@ -186,6 +188,7 @@ impl Context {
             return Err(Errno::EMFILE);
         }
         let mut s = Socket::new(self.inner.clone(), socket_type, blocky)?;
+        s.core.options.ipv6 = ipv6;
         let id = self.inner.next_socket.fetch_add(1, Ordering::Relaxed) as u64;
         s.registry_id = id;
         sockets.insert(id, s.shared().clone());

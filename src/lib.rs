@@ -6,15 +6,15 @@
 
 #![allow(clippy::missing_safety_doc)]
 
+pub mod ctx;
+pub mod engine;
 pub mod error;
+pub mod ffi;
+pub mod io;
 pub mod msg;
 pub mod options;
-pub mod ctx;
 pub mod pipe;
-pub mod io;
 pub mod socket;
-pub mod zmtp;
 pub mod transport;
-pub mod engine;
-pub mod ffi;
 pub mod z85;
+pub mod zmtp;

@@ -41,7 +41,10 @@ enum Storage {
     /// Owned by us, allocated as a `Box<[u8]>` of `len` bytes.
     Owned,
     /// Owned by the user; released by `ffn(data, hint)` when set.
-    User { ffn: Option<FreeFn>, hint: *mut c_void },
+    User {
+        ffn: Option<FreeFn>,
+        hint: *mut c_void,
+    },
 }
 
 /// A reference-counted block of bytes shared by messages (`Arc<Buffer>`).
@@ -85,7 +88,11 @@ impl Buffer {
         let b = v.into_boxed_slice();
         let len = b.len();
         let ptr = Box::into_raw(b) as *mut u8;
-        Buffer { ptr, len, storage: Storage::Owned }
+        Buffer {
+            ptr,
+            len,
+            storage: Storage::Owned,
+        }
     }
 }
 
@@ -119,10 +126,20 @@ impl Metadata {
 }
 
 enum Body {
-    Vsm { len: u8, data: [u8; MAX_VSM] },
-    Large { ptr: *mut u8, len: usize, buf: Arc<Buffer> },
+    Vsm {
+        len: u8,
+        data: [u8; MAX_VSM],
+    },
+    Large {
+        ptr: *mut u8,
+        len: usize,
+        buf: Arc<Buffer>,
+    },
     /// Constant data never freed (`zmq_send_const`, init_data with NULL ffn).
-    Const { ptr: *const u8, len: usize },
+    Const {
+        ptr: *const u8,
+        len: usize,
+    },
 }
 
 /// One frame. See the module docs.
@@ -154,7 +171,10 @@ impl Msg {
     #[inline]
     pub fn new() -> Msg {
         Msg {
-            body: Body::Vsm { len: 0, data: [0; MAX_VSM] },
+            body: Body::Vsm {
+                len: 0,
+                data: [0; MAX_VSM],
+            },
             meta: None,
             routing_id: 0,
             flags: 0,
@@ -168,7 +188,13 @@ impl Msg {
         if data.len() <= MAX_VSM {
             let mut d = [0u8; MAX_VSM];
             d[..data.len()].copy_from_slice(data);
-            Msg { body: Body::Vsm { len: data.len() as u8, data: d }, ..Msg::new() }
+            Msg {
+                body: Body::Vsm {
+                    len: data.len() as u8,
+                    data: d,
+                },
+                ..Msg::new()
+            }
         } else {
             Msg::from_vec(data.to_vec())
         }
@@ -180,18 +206,29 @@ impl Msg {
             return Msg::from_slice(&v);
         }
         let buf = Arc::new(Buffer::from_vec(v));
-        Msg { body: Body::Large { ptr: buf.ptr, len: buf.len, buf }, ..Msg::new() }
+        Msg {
+            body: Body::Large {
+                ptr: buf.ptr,
+                len: buf.len,
+                buf,
+            },
+            ..Msg::new()
+        }
     }
 
     /// A zero-filled frame of `size` bytes. Fails only if memory runs out.
     pub fn with_size(size: usize) -> crate::error::Result<Msg> {
         if size <= MAX_VSM {
             let mut m = Msg::new();
-            m.body = Body::Vsm { len: size as u8, data: [0; MAX_VSM] };
+            m.body = Body::Vsm {
+                len: size as u8,
+                data: [0; MAX_VSM],
+            };
             return Ok(m);
         }
         let mut v = Vec::new();
-        v.try_reserve_exact(size).map_err(|_| crate::error::Errno::ENOMEM)?;
+        v.try_reserve_exact(size)
+            .map_err(|_| crate::error::Errno::ENOMEM)?;
         v.resize(size, 0);
         Ok(Msg::from_vec(v))
     }
@@ -202,12 +239,31 @@ impl Msg {
     /// # Safety
     /// `data` must be valid for `len` bytes until `ffn` is called (or forever
     /// when `ffn` is None).
-    pub unsafe fn from_user(data: *mut u8, len: usize, ffn: Option<FreeFn>, hint: *mut c_void) -> Msg {
+    pub unsafe fn from_user(
+        data: *mut u8,
+        len: usize,
+        ffn: Option<FreeFn>,
+        hint: *mut c_void,
+    ) -> Msg {
         if ffn.is_none() {
-            return Msg { body: Body::Const { ptr: data, len }, ..Msg::new() };
+            return Msg {
+                body: Body::Const { ptr: data, len },
+                ..Msg::new()
+            };
         }
-        let buf = Arc::new(Buffer { ptr: data, len, storage: Storage::User { ffn, hint } });
-        Msg { body: Body::Large { ptr: data, len, buf }, ..Msg::new() }
+        let buf = Arc::new(Buffer {
+            ptr: data,
+            len,
+            storage: Storage::User { ffn, hint },
+        });
+        Msg {
+            body: Body::Large {
+                ptr: data,
+                len,
+                buf,
+            },
+            ..Msg::new()
+        }
     }
 
     /// A frame over constant memory, never freed (`zmq_send_const`).
@@ -215,7 +271,10 @@ impl Msg {
     /// # Safety
     /// `data` must stay valid and unchanged for `len` bytes for ever.
     pub unsafe fn from_const(data: *const u8, len: usize) -> Msg {
-        Msg { body: Body::Const { ptr: data, len }, ..Msg::new() }
+        Msg {
+            body: Body::Const { ptr: data, len },
+            ..Msg::new()
+        }
     }
 
     #[inline]
@@ -349,17 +408,36 @@ impl Clone for Msg {
     /// Inline frames are copied; large ones share their buffer (`zmq_msg_copy`).
     fn clone(&self) -> Msg {
         let body = match &self.body {
-            Body::Vsm { len, data } => Body::Vsm { len: *len, data: *data },
-            Body::Large { ptr, len, buf } => Body::Large { ptr: *ptr, len: *len, buf: buf.clone() },
-            Body::Const { ptr, len } => Body::Const { ptr: *ptr, len: *len },
+            Body::Vsm { len, data } => Body::Vsm {
+                len: *len,
+                data: *data,
+            },
+            Body::Large { ptr, len, buf } => Body::Large {
+                ptr: *ptr,
+                len: *len,
+                buf: buf.clone(),
+            },
+            Body::Const { ptr, len } => Body::Const {
+                ptr: *ptr,
+                len: *len,
+            },
         };
-        Msg { body, meta: self.meta.clone(), routing_id: self.routing_id, flags: self.flags, magic: MAGIC_LIVE }
+        Msg {
+            body,
+            meta: self.meta.clone(),
+            routing_id: self.routing_id,
+            flags: self.flags,
+            magic: MAGIC_LIVE,
+        }
     }
 }
 
 impl std::fmt::Debug for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Msg").field("len", &self.len()).field("flags", &self.flags).finish()
+        f.debug_struct("Msg")
+            .field("len", &self.len())
+            .field("flags", &self.flags)
+            .finish()
     }
 }
 
@@ -389,7 +467,8 @@ mod tests {
     fn user_free_once() {
         let mut data = [1u8; 4];
         // SAFETY: data outlives the messages below.
-        let m = unsafe { Msg::from_user(data.as_mut_ptr(), 4, Some(free_it), std::ptr::null_mut()) };
+        let m =
+            unsafe { Msg::from_user(data.as_mut_ptr(), 4, Some(free_it), std::ptr::null_mut()) };
         let c = m.clone();
         drop(m);
         assert_eq!(FREED.load(Ordering::SeqCst), 0);

@@ -52,7 +52,13 @@ impl<T> Mailbox<T> {
             self.signalled.store(true, Ordering::SeqCst);
             let one: u64 = 1;
             // SAFETY: writing 8 bytes from a valid u64 to our eventfd.
-            unsafe { libc::write(self.efd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
+            unsafe {
+                libc::write(
+                    self.efd.as_raw_fd(),
+                    &one as *const u64 as *const libc::c_void,
+                    8,
+                )
+            };
         }
     }
 
@@ -74,7 +80,13 @@ impl<T> Mailbox<T> {
         if self.signalled.load(Ordering::Relaxed) && self.signalled.swap(false, Ordering::SeqCst) {
             let mut v: u64 = 0;
             // SAFETY: reading 8 bytes into a valid u64 from our non-blocking eventfd.
-            unsafe { libc::read(self.efd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
+            unsafe {
+                libc::read(
+                    self.efd.as_raw_fd(),
+                    &mut v as *mut u64 as *mut libc::c_void,
+                    8,
+                )
+            };
         }
     }
 
@@ -115,7 +127,11 @@ impl<T> Mailbox<T> {
                     (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32
                 }
             };
-            let mut pfd = libc::pollfd { fd: self.efd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd: self.efd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd.
             let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
             if rc < 0 {

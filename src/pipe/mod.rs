@@ -79,7 +79,8 @@ impl Half {
         if hwm <= 0 {
             return false;
         }
-        let in_flight = self.msgs_written.load(Ordering::Relaxed) - self.msgs_read.load(Ordering::Acquire);
+        let in_flight =
+            self.msgs_written.load(Ordering::Relaxed) - self.msgs_read.load(Ordering::Acquire);
         in_flight >= hwm as u64
     }
 }
@@ -234,7 +235,8 @@ impl Pipe {
         h.queue.push(msg);
         h.msgs_written.fetch_add(1, Ordering::Release);
         fence(Ordering::SeqCst);
-        if h.reader_asleep.load(Ordering::Relaxed) && h.reader_asleep.swap(false, Ordering::SeqCst) {
+        if h.reader_asleep.load(Ordering::Relaxed) && h.reader_asleep.swap(false, Ordering::SeqCst)
+        {
             self.shared.notify(1 - self.side, PipeEvent::Readable);
         }
         Ok(())
@@ -314,7 +316,11 @@ impl Pipe {
         fence(Ordering::SeqCst);
         if h.writer_waiting.load(Ordering::Relaxed) {
             let hwm = h.hwm.load(Ordering::Relaxed);
-            let lwm = if hwm <= 0 { u64::MAX } else { ((hwm + 1) / 2) as u64 };
+            let lwm = if hwm <= 0 {
+                u64::MAX
+            } else {
+                ((hwm + 1) / 2) as u64
+            };
             let in_flight = h.msgs_written.load(Ordering::Acquire).saturating_sub(read);
             if in_flight <= lwm && h.writer_waiting.swap(false, Ordering::SeqCst) {
                 self.shared.notify(1 - self.side, PipeEvent::Writable);

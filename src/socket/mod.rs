@@ -43,6 +43,31 @@ pub struct SocketShared {
     pub mailbox: Mailbox<Command>,
     /// Set by the context on shutdown (also posted as `Command::Stop`).
     pub stopped: AtomicBool,
+    /// True once the socket is closed; guards `Attach` so that no pipe is
+    /// left in the mailbox of a closed socket (its peer would wait for ever).
+    closed: parking_lot::Mutex<bool>,
+}
+
+impl SocketShared {
+    /// Hands a pipe end to the socket. If the socket is closed the end is
+    /// dropped (its peer sees the pipe close) and false is returned.
+    pub fn send_attach(&self, pipe: Pipe, info: PipeInfo) -> bool {
+        let closed = self.closed.lock();
+        if *closed {
+            drop(closed);
+            drop(pipe);
+            return false;
+        }
+        self.mailbox.send(Command::Attach { pipe, info });
+        true
+    }
+
+    /// Marks the socket closed and drops every queued command.
+    fn close(&self) {
+        let mut closed = self.closed.lock();
+        *closed = true;
+        while self.mailbox.try_recv().is_some() {}
+    }
 }
 
 impl PipeEvents for SocketShared {
@@ -71,9 +96,17 @@ impl Socket {
     /// Creates a socket of `socket_type` in `ctx` (called by the context).
     pub(crate) fn new(ctx: Arc<CtxInner>, socket_type: i32, blocky: bool) -> Result<Socket> {
         let pattern = types::new_pattern(socket_type)?;
-        let shared = Arc::new(SocketShared { mailbox: Mailbox::new()?, stopped: AtomicBool::new(false) });
+        let shared = Arc::new(SocketShared {
+            mailbox: Mailbox::new()?,
+            stopped: AtomicBool::new(false),
+            closed: parking_lot::Mutex::new(false),
+        });
         Ok(Socket {
-            core: Core { options: Options::new(socket_type, blocky), pipes: Pipes::default(), dead: Vec::new() },
+            core: Core {
+                options: Options::new(socket_type, blocky),
+                pipes: Pipes::default(),
+                dead: Vec::new(),
+            },
             pattern,
             shared,
             ctx,
@@ -102,7 +135,14 @@ impl Socket {
     }
 
     /// Attaches a pipe end to this socket.
-    pub(crate) fn attach_pipe(&mut self, pipe: Pipe, info: PipeInfo) {
+    pub(crate) fn attach_pipe(&mut self, pipe: Pipe, mut info: PipeInfo) {
+        if info.locally_initiated
+            && info.connect_routing_id.is_none()
+            && !self.core.options.connect_routing_id.is_empty()
+        {
+            info.connect_routing_id =
+                Some(std::mem::take(&mut self.core.options.connect_routing_id));
+        }
         let id = self.core.pipes.insert(pipe);
         let token = self.core.pipes.token(id);
         if let Some(p) = self.core.pipes.get_mut(id) {
@@ -136,7 +176,9 @@ impl Socket {
     fn handle(&mut self, cmd: Command) {
         match cmd {
             Command::Pipe { token, ev } => {
-                let Some(id) = self.core.pipes.resolve(token) else { return };
+                let Some(id) = self.core.pipes.resolve(token) else {
+                    return;
+                };
                 match ev {
                     PipeEvent::Readable => self.pattern.read_activated(&mut self.core, id),
                     PipeEvent::Writable => self.pattern.write_activated(&mut self.core, id),
@@ -309,12 +351,12 @@ impl Socket {
             return Err(Errno::ETERM);
         }
         match option {
-            13 => return Ok(OptVal::Int(self.rcvmore as i32)),  // RCVMORE
-            14 => return Ok(OptVal::Int(self.fd())),            // FD
-            15 => return Ok(OptVal::Int(self.events()?)),       // EVENTS
-            16 => return Ok(OptVal::Int(self.socket_type())),   // TYPE
+            13 => return Ok(OptVal::Int(self.rcvmore as i32)), // RCVMORE
+            14 => return Ok(OptVal::Int(self.fd())),           // FD
+            15 => return Ok(OptVal::Int(self.events()?)),      // EVENTS
+            16 => return Ok(OptVal::Int(self.socket_type())),  // TYPE
             32 => return Ok(OptVal::Str(self.last_endpoint.clone())), // LAST_ENDPOINT
-            81 => return Ok(OptVal::Int(0)),                    // THREAD_SAFE
+            81 => return Ok(OptVal::Int(0)),                   // THREAD_SAFE
             _ => {}
         }
         if let Some(r) = self.pattern.getsockopt(&self.core, option) {
@@ -358,12 +400,13 @@ impl Socket {
     /// Attaches a locally created pipe end (connect side), consuming
     /// ZMQ_CONNECT_ROUTING_ID.
     pub(crate) fn attach_local(&mut self, pipe: Pipe) {
-        let rid = if self.core.options.connect_routing_id.is_empty() {
-            None
-        } else {
-            Some(std::mem::take(&mut self.core.options.connect_routing_id))
-        };
-        self.attach_pipe(pipe, PipeInfo { locally_initiated: true, connect_routing_id: rid });
+        self.attach_pipe(
+            pipe,
+            PipeInfo {
+                locally_initiated: true,
+                connect_routing_id: None,
+            },
+        );
     }
 
     /// Pipes and options, for the engine module.
@@ -373,7 +416,12 @@ impl Socket {
 
     /// Detaches a pipe by its process-wide id (disconnect of an inproc endpoint).
     pub(crate) fn drop_pipe_by_uid(&mut self, uid: u64) {
-        let ids: Vec<PipeId> = self.core.pipes.ids().filter(|&i| self.core.pipes.get(i).map(|p| p.id()) == Some(uid)).collect();
+        let ids: Vec<PipeId> = self
+            .core
+            .pipes
+            .ids()
+            .filter(|&i| self.core.pipes.get(i).map(|p| p.id()) == Some(uid))
+            .collect();
         for id in ids {
             self.core.pipe_dead(id);
         }
@@ -398,6 +446,7 @@ impl Socket {
             }
         }
         self.terminated = true;
+        self.shared.close();
         self.ctx.unregister_socket(self.registry_id);
     }
 }

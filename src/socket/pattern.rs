@@ -68,7 +68,10 @@ impl Pipes {
     }
     /// Ids of all attached pipes.
     pub fn ids(&self) -> impl Iterator<Item = PipeId> + '_ {
-        self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|_| i))
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|_| i))
     }
     pub fn len(&self) -> usize {
         self.slots.len() - self.free.len()

@@ -1,0 +1,122 @@
+//! A listener: accepts connections on a bound tcp/ipc endpoint and starts a
+//! session for each, in the same I/O thread. Closing it (unbind, socket
+//! close) closes the sessions it started.
+
+use super::session::Session;
+use crate::ctx::CtxInner;
+use crate::io::reactor::{new_token, IoObject, Reactor, READABLE};
+use crate::options::Options;
+use crate::pipe::PipeEvent;
+use crate::socket::SocketShared;
+use crate::transport::{ipc, tcp};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::Arc;
+
+/// What is listening.
+pub enum Bound {
+    Tcp(OwnedFd),
+    Ipc(ipc::IpcListener),
+}
+
+impl Bound {
+    fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self {
+            Bound::Tcp(fd) => fd.as_fd(),
+            Bound::Ipc(l) => l.fd.as_fd(),
+        }
+    }
+}
+
+pub struct Listener {
+    bound: Option<Bound>,
+    socket: Arc<SocketShared>,
+    ctx: Arc<CtxInner>,
+    opts: Options,
+    children: Vec<u64>,
+    token: u64,
+}
+
+impl Listener {
+    pub fn new(
+        bound: Bound,
+        socket: Arc<SocketShared>,
+        ctx: Arc<CtxInner>,
+        opts: Options,
+    ) -> Listener {
+        ctx.hold();
+        Listener {
+            bound: Some(bound),
+            socket,
+            ctx,
+            opts,
+            children: Vec::new(),
+            token: 0,
+        }
+    }
+
+    fn shut(&mut self, r: &mut Reactor, linger: bool) {
+        if let Some(b) = self.bound.take() {
+            r.remove_fd(b.fd().as_raw_fd());
+            drop(b);
+            for c in self.children.drain(..) {
+                r.close_later(c, linger);
+            }
+            r.remove(self.token);
+            self.ctx.release();
+        }
+    }
+}
+
+impl IoObject for Listener {
+    fn start(&mut self, r: &mut Reactor, token: u64) {
+        self.token = token;
+        let Some(b) = self.bound.as_ref() else { return };
+        if r.add_fd(b.fd().as_raw_fd(), token, READABLE).is_err() {
+            self.shut(r, false);
+        }
+    }
+
+    fn ready(&mut self, r: &mut Reactor, _token: u64, _events: u32) {
+        let so = super::sock_opts(&self.opts);
+        loop {
+            let Some(b) = self.bound.as_ref() else { return };
+            let accepted = match b {
+                Bound::Tcp(fd) => tcp::accept(fd.as_fd(), &so)
+                    .map(|o| o.map(|(fd, a)| (fd, tcp::peer_address(&a)))),
+                Bound::Ipc(l) => ipc::accept(l.fd.as_fd()).map(|o| {
+                    o.map(|fd| {
+                        let pa = ipc::peer_address(fd.as_fd());
+                        (fd, pa)
+                    })
+                }),
+            };
+            match accepted {
+                Ok(Some((fd, peer))) => {
+                    let s = Session::accepted(
+                        fd,
+                        peer,
+                        self.socket.clone(),
+                        self.ctx.clone(),
+                        self.opts.clone(),
+                    );
+                    let t = new_token();
+                    if self.children.len() >= 64 {
+                        self.children.retain(|&c| r.contains(c));
+                    }
+                    self.children.push(t);
+                    r.register(t, Box::new(s));
+                }
+                Ok(None) => return,
+                Err(_) => return, // EMFILE and friends: try again on the next event
+            }
+        }
+    }
+
+    fn pipe(&mut self, _r: &mut Reactor, _token: u64, _ev: PipeEvent) {}
+
+    fn timer(&mut self, _r: &mut Reactor, _token: u64, _id: u32) {}
+
+    fn close(&mut self, r: &mut Reactor, _token: u64, linger: bool) {
+        self.shut(r, linger);
+    }
+}

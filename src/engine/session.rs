@@ -1,0 +1,696 @@
+//! A session: one connection's life in an I/O thread.
+//!
+//! It owns the session end of the socket's pipe, and while connected a
+//! stream engine: the fd, the ZMTP codec and the flow-control state. For a
+//! `zmq_connect` it also owns the address and the reconnect timer, and its
+//! pipe (with IMMEDIATE=0) outlives reconnections; a session made by a
+//! listener dies with its connection.
+//!
+//! Data path: fd → `Zmtp::input_buf` → `next_event` → `Pipe::write` (stop
+//! reading when the pipe is at HWM, resume on `Writable`), and `Pipe::read` →
+//! `Zmtp::encode` → one large `write` (resume on EPOLLOUT).
+
+use super::Addr;
+use crate::ctx::CtxInner;
+use crate::error::Errno;
+use crate::io::reactor::{IoNotifier, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
+use crate::msg::{flags, Metadata, Msg};
+use crate::options::Options;
+use crate::pipe::{self, Pipe, PipeEvent, Read};
+use crate::socket::{PipeInfo, SocketShared};
+use crate::transport::{ipc, tcp};
+use crate::zmtp::{self, Event, Zmtp};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const T_RECONNECT: u32 = 1;
+const T_ZMTP: u32 = 2;
+const T_LINGER: u32 = 3;
+const T_CONNECT: u32 = 4;
+
+/// Bytes encoded before a write is issued.
+const OUT_BATCH: usize = 64 * 1024;
+
+/// The connection's fd and protocol state.
+struct Engine {
+    fd: OwnedFd,
+    zmtp: Zmtp,
+    /// epoll interest currently registered.
+    interest: u32,
+    /// Non-blocking connect still in progress.
+    connecting: bool,
+    /// Reading paused because the inbound pipe is at HWM.
+    input_stopped: bool,
+    /// A decoded frame that did not fit the pipe yet.
+    pending_in: Option<Msg>,
+    /// The inbound message being written has more frames.
+    in_more: bool,
+    /// Handshake completed.
+    ready: bool,
+    peer_address: String,
+    metadata: Option<Arc<Metadata>>,
+    timer: Option<(Instant, TimerKey)>,
+}
+
+enum Kind {
+    /// Made by `zmq_connect`: reconnects.
+    Connect { addr: Addr, backoff: Duration },
+    /// Accepted by a listener.
+    Accepted,
+}
+
+/// A session object (see module docs).
+pub struct Session {
+    kind: Kind,
+    socket: Arc<SocketShared>,
+    ctx: Arc<CtxInner>,
+    opts: Options,
+    pipe: Option<Pipe>,
+    engine: Option<Engine>,
+    /// The socket end was closed: flush and finish.
+    socket_gone: bool,
+    /// Told to close (disconnect/unbind/socket closed before a pipe existed).
+    closing: bool,
+    reconnect_timer: Option<TimerKey>,
+    linger_timer: Option<TimerKey>,
+    token: u64,
+    done: bool,
+    /// A handshake completed once already (the next one is a hiccup).
+    had_connection: bool,
+}
+
+impl Session {
+    /// A session for `zmq_connect`; `pipe` is its end when IMMEDIATE=0.
+    pub fn connecter(
+        addr: Addr,
+        socket: Arc<SocketShared>,
+        ctx: Arc<CtxInner>,
+        opts: Options,
+        pipe: Option<Pipe>,
+    ) -> Session {
+        ctx.hold();
+        let backoff = Duration::from_millis(opts.reconnect_ivl.max(0) as u64);
+        Session {
+            kind: Kind::Connect { addr, backoff },
+            socket,
+            ctx,
+            opts,
+            pipe,
+            engine: None,
+            socket_gone: false,
+            closing: false,
+            reconnect_timer: None,
+            linger_timer: None,
+            token: 0,
+            done: false,
+            had_connection: false,
+        }
+    }
+
+    /// A session for an accepted connection.
+    pub fn accepted(
+        fd: OwnedFd,
+        peer_address: String,
+        socket: Arc<SocketShared>,
+        ctx: Arc<CtxInner>,
+        opts: Options,
+    ) -> Session {
+        ctx.hold();
+        let mut s = Session {
+            kind: Kind::Accepted,
+            socket,
+            ctx,
+            opts,
+            pipe: None,
+            engine: None,
+            socket_gone: false,
+            closing: false,
+            reconnect_timer: None,
+            linger_timer: None,
+            token: 0,
+            done: false,
+            had_connection: false,
+        };
+        s.engine = Some(s.new_engine(fd, peer_address, false));
+        s
+    }
+
+    fn zmtp_config(&self) -> zmtp::Config {
+        let o = &self.opts;
+        zmtp::Config {
+            socket_type: o.socket_type,
+            routing_id: o.routing_id.clone(),
+            mechanism: zmtp::MechanismConfig::Null,
+            maxmsgsize: o.maxmsgsize,
+            heartbeat_ivl_ms: o.heartbeat_ivl,
+            heartbeat_ttl_ms: o.heartbeat_ttl,
+            heartbeat_timeout_ms: o.heartbeat_timeout,
+            handshake_ivl_ms: o.handshake_ivl,
+            metadata: o.metadata.clone(),
+        }
+    }
+
+    fn new_engine(&self, fd: OwnedFd, peer_address: String, connecting: bool) -> Engine {
+        Engine {
+            fd,
+            zmtp: Zmtp::new(self.zmtp_config(), Instant::now()),
+            interest: 0,
+            connecting,
+            input_stopped: false,
+            pending_in: None,
+            in_more: false,
+            ready: false,
+            peer_address,
+            metadata: None,
+            timer: None,
+        }
+    }
+
+    fn finish(&mut self, r: &mut Reactor) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        self.drop_engine(r);
+        if let Some(k) = self.reconnect_timer.take() {
+            r.cancel_timer(k);
+        }
+        if let Some(k) = self.linger_timer.take() {
+            r.cancel_timer(k);
+        }
+        if let Some(mut p) = self.pipe.take() {
+            p.terminate();
+        }
+        r.remove(self.token);
+        self.ctx.release();
+    }
+
+    fn drop_engine(&mut self, r: &mut Reactor) {
+        if let Some(e) = self.engine.take() {
+            r.remove_fd(e.fd.as_raw_fd());
+            if let Some((_, k)) = e.timer {
+                r.cancel_timer(k);
+            }
+        }
+    }
+
+    fn sock_opts(&self) -> crate::transport::SockOpts {
+        super::sock_opts(&self.opts)
+    }
+
+    /// Starts a connection attempt.
+    fn start_connect(&mut self, r: &mut Reactor) {
+        let Kind::Connect { addr, .. } = &self.kind else {
+            return;
+        };
+        let so = self.sock_opts();
+        let res = match addr {
+            Addr::Tcp(a) => tcp::resolve_connect(a, self.opts.ipv6).and_then(|(src, dst)| {
+                tcp::connect(src, dst, &so).map(|(fd, p)| (fd, p, tcp::peer_address(&dst)))
+            }),
+            Addr::Ipc(path) => ipc::connect(path).map(|(fd, p)| (fd, p, String::new())),
+        };
+        match res {
+            Ok((fd, in_progress, peer)) => {
+                let mut e = self.new_engine(fd, peer, in_progress);
+                let interest = if in_progress {
+                    WRITABLE
+                } else {
+                    READABLE | WRITABLE
+                };
+                if r.add_fd(e.fd.as_raw_fd(), self.token, interest).is_err() {
+                    self.schedule_reconnect(r);
+                    return;
+                }
+                e.interest = interest;
+                self.engine = Some(e);
+                if in_progress && self.opts.connect_timeout > 0 {
+                    let at =
+                        Instant::now() + Duration::from_millis(self.opts.connect_timeout as u64);
+                    r.add_timer(self.token, T_CONNECT, at);
+                }
+                if !in_progress {
+                    self.connected(r);
+                }
+            }
+            Err(_) => self.schedule_reconnect(r),
+        }
+    }
+
+    /// The TCP/IPC connection is established: tune it and start the handshake.
+    fn connected(&mut self, r: &mut Reactor) {
+        let so = self.sock_opts();
+        let is_tcp = matches!(
+            self.kind,
+            Kind::Connect {
+                addr: Addr::Tcp(_),
+                ..
+            }
+        );
+        if let Some(e) = self.engine.as_mut() {
+            e.connecting = false;
+            if is_tcp {
+                let _ = tcp::tune(std::os::fd::AsFd::as_fd(&e.fd), &so);
+            } else {
+                e.peer_address = ipc::peer_address(std::os::fd::AsFd::as_fd(&e.fd));
+            }
+        }
+        if let Kind::Connect { backoff, .. } = &mut self.kind {
+            *backoff = Duration::from_millis(self.opts.reconnect_ivl.max(0) as u64);
+        }
+        self.set_interest(r, READABLE);
+        self.flush_out(r);
+        self.arm_zmtp_timer(r);
+    }
+
+    fn schedule_reconnect(&mut self, r: &mut Reactor) {
+        self.drop_engine(r);
+        if self.closing || self.socket_gone {
+            self.finish(r);
+            return;
+        }
+        let ivl = self.opts.reconnect_ivl;
+        if ivl <= 0 {
+            // R3: no reconnection; the endpoint goes away.
+            self.finish(r);
+            return;
+        }
+        let Kind::Connect { backoff, .. } = &mut self.kind else {
+            self.finish(r);
+            return;
+        };
+        let base = Duration::from_millis(ivl as u64);
+        let max = self.opts.reconnect_ivl_max;
+        let wait = if max <= 0 {
+            // [ivl, 2*ivl)
+            base + Duration::from_millis(super::random_u32() as u64 % ivl as u64)
+        } else {
+            let cur = *backoff;
+            let next = (cur * 2).min(Duration::from_millis(max as u64));
+            *backoff = next;
+            cur.min(Duration::from_millis(max as u64))
+        };
+        self.reconnect_timer = Some(r.add_timer(self.token, T_RECONNECT, Instant::now() + wait));
+    }
+
+    /// The connection failed or was closed by the peer.
+    fn engine_error(&mut self, r: &mut Reactor) {
+        self.drop_engine(r);
+        if let Some(p) = self.pipe.as_mut() {
+            p.rollback();
+        }
+        match self.kind {
+            Kind::Accepted => self.finish(r),
+            Kind::Connect { .. } => {
+                if self.opts.immediate {
+                    if let Some(mut p) = self.pipe.take() {
+                        p.terminate();
+                    }
+                }
+                self.schedule_reconnect(r);
+            }
+        }
+    }
+
+    fn set_interest(&mut self, r: &mut Reactor, want: u32) {
+        let token = self.token;
+        if let Some(e) = self.engine.as_mut() {
+            if e.interest != want {
+                let _ = r.modify_fd(e.fd.as_raw_fd(), token, want);
+                e.interest = want;
+            }
+        }
+    }
+
+    fn arm_zmtp_timer(&mut self, r: &mut Reactor) {
+        let token = self.token;
+        let Some(e) = self.engine.as_mut() else {
+            return;
+        };
+        let want = e.zmtp.next_deadline();
+        match (want, e.timer) {
+            (Some(at), Some((cur, _))) if at == cur => {}
+            (want, cur) => {
+                if let Some((_, k)) = cur {
+                    r.cancel_timer(k);
+                }
+                e.timer = want.map(|at| (at, r.add_timer(token, T_ZMTP, at)));
+            }
+        }
+    }
+
+    /// Handshake done: make or re-use the pipe and announce the peer.
+    fn on_ready(&mut self, r: &mut Reactor, peer: zmtp::PeerInfo) {
+        let mut meta = (*peer.metadata).clone();
+        if let Some(e) = self.engine.as_ref() {
+            if !e.peer_address.is_empty() {
+                meta.set("Peer-Address", e.peer_address.as_bytes());
+            }
+        }
+        let meta = Arc::new(meta);
+        if let Some(e) = self.engine.as_mut() {
+            e.ready = true;
+            e.metadata = Some(meta);
+        }
+        let locally = matches!(self.kind, Kind::Connect { .. });
+        if self.pipe.is_none() {
+            if self.socket_gone || self.closing {
+                self.finish(r);
+                return;
+            }
+            let (sock_end, sess_end) =
+                pipe::pair([self.opts.sndhwm as i64, self.opts.rcvhwm as i64]);
+            sess_end.set_notifier(
+                Arc::new(IoNotifier {
+                    mailbox: r.mailbox().clone(),
+                }),
+                self.token,
+            );
+            self.pipe = Some(sess_end);
+            let info = PipeInfo {
+                locally_initiated: locally,
+                connect_routing_id: None,
+            };
+            if !self.socket.send_attach(sock_end, info) {
+                self.finish(r);
+                return;
+            }
+        } else if self.had_connection {
+            if let Some(p) = self.pipe.as_ref() {
+                p.send_hiccup();
+            }
+        }
+        self.had_connection = true;
+        // The peer's routing id goes first (sockets that want it keep it).
+        if self.opts.recv_routing_id {
+            let mut id = Msg::from_slice(&peer.routing_id);
+            id.set_flags(flags::ROUTING_ID);
+            if let Some(p) = self.pipe.as_mut() {
+                let _ = p.write(id);
+            }
+        }
+    }
+
+    /// Reads from the fd and pushes decoded frames into the pipe.
+    fn pump_in(&mut self, r: &mut Reactor) {
+        let now = Instant::now();
+        loop {
+            // Deliver what is already decoded first.
+            loop {
+                let Some(e) = self.engine.as_mut() else {
+                    return;
+                };
+                if let Some(m) = e.pending_in.take() {
+                    if !self.push_in(m) {
+                        return;
+                    }
+                    continue;
+                }
+                let ev = match e.zmtp.next_event(now) {
+                    Ok(Some(ev)) => ev,
+                    Ok(None) => break,
+                    Err(_) => {
+                        self.engine_error(r);
+                        return;
+                    }
+                };
+                match ev {
+                    Event::Ready(peer) => {
+                        self.on_ready(r, peer);
+                        if self.done {
+                            return;
+                        }
+                        self.flush_out(r);
+                    }
+                    Event::Msg(m) => {
+                        if !self.push_in(m) {
+                            return;
+                        }
+                    }
+                }
+            }
+            // Need more bytes.
+            let Some(e) = self.engine.as_mut() else {
+                return;
+            };
+            let buf = e.zmtp.input_buf();
+            // SAFETY: buf is a valid writable buffer of buf.len() bytes.
+            let n = unsafe {
+                libc::read(
+                    e.fd.as_raw_fd(),
+                    buf.as_mut_ptr() as *mut libc::c_void,
+                    buf.len(),
+                )
+            };
+            if n > 0 {
+                e.zmtp.input_commit(n as usize);
+                continue;
+            }
+            if n == 0 {
+                self.engine_error(r);
+                return;
+            }
+            let err = Errno::last_os();
+            if err == Errno::EAGAIN || err == Errno::EINTR {
+                break;
+            }
+            self.engine_error(r);
+            return;
+        }
+        // The handshake may have queued output (READY, PONG).
+        self.flush_out(r);
+        self.arm_zmtp_timer(r);
+    }
+
+    /// Writes one decoded frame into the pipe; false if it had to wait.
+    fn push_in(&mut self, mut m: Msg) -> bool {
+        let Some(e) = self.engine.as_mut() else {
+            return false;
+        };
+        let Some(p) = self.pipe.as_mut() else {
+            // Socket gone: discard.
+            return true;
+        };
+        if !e.in_more && !p.check_write() {
+            if p.is_peer_closed() {
+                return true; // the socket is gone; drop
+            }
+            e.pending_in = Some(m);
+            e.input_stopped = true;
+            return false;
+        }
+        e.in_more = m.more();
+        if e.metadata.is_some() {
+            m.set_metadata(e.metadata.clone());
+        }
+        let _ = p.write(m);
+        true
+    }
+
+    /// Encodes queued messages and writes them out.
+    fn flush_out(&mut self, r: &mut Reactor) {
+        loop {
+            let Some(e) = self.engine.as_mut() else {
+                return;
+            };
+            if e.connecting {
+                return;
+            }
+            let mut pipe_closed = false;
+            if e.ready {
+                if let Some(p) = self.pipe.as_mut() {
+                    while e.zmtp.output().len() < OUT_BATCH {
+                        match p.read() {
+                            Read::Msg(m) => e.zmtp.encode(&m),
+                            Read::Empty => break,
+                            Read::Closed => {
+                                pipe_closed = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            let out = e.zmtp.output();
+            if out.is_empty() {
+                if pipe_closed {
+                    self.socket_side_closed(r);
+                }
+                return;
+            }
+            // SAFETY: out is a valid readable buffer of out.len() bytes.
+            let n = unsafe {
+                libc::write(
+                    e.fd.as_raw_fd(),
+                    out.as_ptr() as *const libc::c_void,
+                    out.len(),
+                )
+            };
+            if n > 0 {
+                let full = n as usize == out.len();
+                e.zmtp.consume_output(n as usize);
+                if full {
+                    if e.interest & WRITABLE != 0 {
+                        let want = e.interest & !WRITABLE;
+                        self.set_interest(r, want);
+                    }
+                    continue;
+                }
+            } else {
+                let err = Errno::last_os();
+                if err != Errno::EAGAIN && err != Errno::EINTR {
+                    self.engine_error(r);
+                    return;
+                }
+            }
+            // Partial write: wait for EPOLLOUT.
+            let want = e.interest | WRITABLE;
+            self.set_interest(r, want);
+            return;
+        }
+    }
+
+    /// The socket closed its end and everything it sent has been encoded.
+    fn socket_side_closed(&mut self, r: &mut Reactor) {
+        let unsent = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| !e.zmtp.output().is_empty());
+        if !unsent {
+            self.finish(r);
+        }
+    }
+
+    fn resume_input(&mut self, r: &mut Reactor) {
+        let resumed = match self.engine.as_mut() {
+            Some(e) if e.input_stopped => {
+                e.input_stopped = false;
+                true
+            }
+            _ => false,
+        };
+        if resumed {
+            self.pump_in(r);
+        }
+    }
+}
+
+impl IoObject for Session {
+    fn start(&mut self, r: &mut Reactor, token: u64) {
+        self.token = token;
+        match self.kind {
+            Kind::Connect { .. } => self.start_connect(r),
+            Kind::Accepted => {
+                let fd = match self.engine.as_ref() {
+                    Some(e) => e.fd.as_raw_fd(),
+                    None => return self.finish(r),
+                };
+                if r.add_fd(fd, token, READABLE).is_err() {
+                    return self.finish(r);
+                }
+                if let Some(e) = self.engine.as_mut() {
+                    e.interest = READABLE;
+                }
+                self.flush_out(r);
+                self.arm_zmtp_timer(r);
+            }
+        }
+    }
+
+    fn ready(&mut self, r: &mut Reactor, _token: u64, events: u32) {
+        let connecting = self.engine.as_ref().is_some_and(|e| e.connecting);
+        if connecting {
+            let ok = match self.engine.as_ref() {
+                Some(e) => tcp::finish_connect(std::os::fd::AsFd::as_fd(&e.fd)).is_ok(),
+                None => false,
+            };
+            if !ok {
+                self.engine_error(r);
+                return;
+            }
+            self.connected(r);
+            return;
+        }
+        if events & WRITABLE != 0 {
+            self.flush_out(r);
+        }
+        if events & (READABLE | ERROR) != 0 {
+            let stopped = self.engine.as_ref().is_some_and(|e| e.input_stopped);
+            if !stopped {
+                self.pump_in(r);
+            } else if events & ERROR != 0 {
+                self.engine_error(r);
+            }
+        }
+    }
+
+    fn pipe(&mut self, r: &mut Reactor, _token: u64, ev: PipeEvent) {
+        match ev {
+            PipeEvent::Readable => self.flush_out(r),
+            PipeEvent::Writable => self.resume_input(r),
+            PipeEvent::Closed => {
+                self.socket_gone = true;
+                if self.engine.as_ref().is_none_or(|e| !e.ready) {
+                    // Not connected: linger decides how long to wait.
+                    let pending = self.pipe.as_ref().is_some_and(|p| p.has_msg());
+                    if !pending || self.opts.linger == 0 {
+                        self.finish(r);
+                        return;
+                    }
+                }
+                if self.opts.linger == 0 {
+                    self.finish(r);
+                    return;
+                }
+                if self.opts.linger > 0 && self.linger_timer.is_none() {
+                    let at = Instant::now() + Duration::from_millis(self.opts.linger as u64);
+                    self.linger_timer = Some(r.add_timer(self.token, T_LINGER, at));
+                }
+                self.flush_out(r);
+            }
+            PipeEvent::Hiccup => {}
+        }
+    }
+
+    fn timer(&mut self, r: &mut Reactor, _token: u64, id: u32) {
+        match id {
+            T_RECONNECT => {
+                self.reconnect_timer = None;
+                self.start_connect(r);
+            }
+            T_LINGER => self.finish(r),
+            T_CONNECT => {
+                if self.engine.as_ref().is_some_and(|e| e.connecting) {
+                    self.engine_error(r);
+                }
+            }
+            T_ZMTP => {
+                let Some(e) = self.engine.as_mut() else {
+                    return;
+                };
+                e.timer = None;
+                if e.zmtp.on_timer(Instant::now()).is_err() {
+                    self.engine_error(r);
+                    return;
+                }
+                self.flush_out(r);
+                self.arm_zmtp_timer(r);
+            }
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, r: &mut Reactor, _token: u64, linger: bool) {
+        if !linger {
+            self.closing = true;
+            self.finish(r);
+            return;
+        }
+        // The socket closed: its pipe end's `Closed` event drives lingering.
+        self.socket_gone = true;
+        if self.pipe.is_none() {
+            self.finish(r);
+        }
+    }
+}
