@@ -649,6 +649,8 @@ mod tests {
             Ok("[::ffff:127.0.0.1]:5555".parse().unwrap())
         );
         assert_eq!(resolve_bind("nosuchnic0:5555", false), Err(Errno::ENODEV));
+        // An IPv6 literal without ZMQ_IPV6 is not a usable bind address.
+        assert_eq!(resolve_bind("[::1]:5555", false), Err(Errno::ENODEV));
         assert_eq!(resolve_bind("localhost:5555", false), Err(Errno::ENODEV));
         assert_eq!(resolve_bind("127.0.0.1:99999", false), Err(Errno::ENODEV));
         assert_eq!(resolve_bind("*:99999", false), Err(Errno::ENODEV));
@@ -728,6 +730,28 @@ mod tests {
         };
         let (l, bound) = listen(resolve_bind("127.0.0.1:0", false).unwrap(), &o).unwrap();
         assert!(endpoint_string(&bound).starts_with("tcp://127.0.0.1:"));
+        let (c, pending) = connect(None, bound, &o).unwrap();
+        let opt = |lvl, name| sys::getsockopt_int(c.as_fd(), lvl, name).unwrap();
+        assert_eq!(opt(libc::IPPROTO_TCP, libc::TCP_NODELAY), 1);
+        assert_eq!(opt(libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        assert_eq!(opt(libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 3);
+        assert_eq!(opt(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 30);
+        assert_eq!(opt(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 5);
+        assert_eq!(opt(libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT), 1000);
+        assert_eq!(opt(libc::IPPROTO_IP, libc::IP_TOS), 0x10);
+        if pending {
+            assert!(wait_writable(c.as_fd()));
+        }
+        // The accepted side is tuned too.
+        assert!(wait_readable(l.as_fd()));
+        let (s, _) = accept(l.as_fd(), &o)
+            .unwrap()
+            .expect("a pending connection");
+        let sopt = |lvl, name| sys::getsockopt_int(s.as_fd(), lvl, name).unwrap();
+        assert_eq!(sopt(libc::IPPROTO_TCP, libc::TCP_NODELAY), 1);
+        assert_eq!(sopt(libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        assert_eq!(sopt(libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT), 1000);
+        drop((c, s));
         let peer = exchange(&l, bound, None, &o);
         assert_eq!(peer_address(&peer), "127.0.0.1");
     }
