@@ -77,6 +77,7 @@ pub(crate) fn sock_opts(o: &Options) -> transport::SockOpts {
         backlog: o.backlog,
         ipv6: o.ipv6,
         bindtodevice: (!o.bindtodevice.is_empty()).then(|| o.bindtodevice.clone()),
+        priority: o.priority,
     }
 }
 
@@ -167,7 +168,8 @@ pub(crate) fn connect(s: &mut Socket, addr: &str) -> Result<()> {
         return Ok(());
     }
     let opts = s.core.options.clone();
-    let io = s.ctx.io_thread()?;
+    let ctx = s.ctx.clone();
+    let io = ctx.io_thread()?;
     let token = new_token();
     let (sess_pipe, uid) = if opts.immediate {
         (None, None)
@@ -175,7 +177,12 @@ pub(crate) fn connect(s: &mut Socket, addr: &str) -> Result<()> {
         let (sock_end, sess_end) = pipe::pair([opts.sndhwm as i64, opts.rcvhwm as i64]);
         // Events for the session end go through its thread's mailbox, queued
         // behind the Register command below.
-        sess_end.set_notifier(Arc::new(IoNotifier { mailbox: io.mailbox().clone() }), token);
+        sess_end.set_notifier(
+            Arc::new(IoNotifier {
+                mailbox: io.mailbox().clone(),
+            }),
+            token,
+        );
         let uid = sock_end.id();
         s.attach_local(sock_end);
         (Some(sess_end), Some(uid))
@@ -296,17 +303,9 @@ fn inproc_connect(s: &mut Socket, uri: &str, name: &str) -> Result<()> {
 }
 
 /// Does a recorded endpoint match what the user gave to unbind/disconnect?
+/// (N3: a tcp string is also tried resolved.)
 fn matches(rec: &EndpointRec, given: &str, ipv6: bool) -> bool {
-    if rec.uri == given {
-        return true;
-    }
-    // N3: a tcp string is also tried resolved (e.g. "tcp://localhost:5555").
-    if let (Some(r), Some(g)) = (rec.uri.strip_prefix("tcp://"), given.strip_prefix("tcp://")) {
-        if let Ok(sa) = tcp::resolve_bind(g, ipv6) {
-            return tcp::endpoint_string(&sa) == format!("tcp://{r}");
-        }
-    }
-    false
+    rec.uri == given || transport::same_endpoint(&rec.uri, given, ipv6)
 }
 
 pub(crate) fn unbind(s: &mut Socket, addr: &str) -> Result<()> {
