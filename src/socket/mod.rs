@@ -163,11 +163,17 @@ impl Socket {
         }
     }
 
-    /// Handles every queued command. Returns ETERM if the context stopped.
+    /// Handles every queued command, leaving the mailbox passive so that
+    /// the next command makes ZMQ_FD readable (F1/F2). ETERM if stopped.
     pub(crate) fn process_commands(&mut self) -> Result<()> {
-        self.shared.mailbox.clear_signal();
-        while let Some(cmd) = self.shared.mailbox.try_recv() {
-            self.handle(cmd);
+        loop {
+            self.shared.mailbox.clear_signal();
+            while let Some(cmd) = self.shared.mailbox.try_recv() {
+                self.handle(cmd);
+            }
+            if self.shared.mailbox.go_passive() {
+                break;
+            }
         }
         self.reap_dead();
         self.check_alive()
@@ -305,18 +311,6 @@ impl Socket {
             ev |= POLLOUT;
         }
         self.reap_dead();
-        // Go passive so the next command makes ZMQ_FD readable (F1/F2).
-        if !self.shared.mailbox.go_passive() {
-            // Commands raced in: handle them and report again.
-            self.process_commands()?;
-            if self.pattern.has_in(&mut self.core) {
-                ev |= POLLIN;
-            }
-            if self.pattern.has_out(&mut self.core) {
-                ev |= POLLOUT;
-            }
-            self.reap_dead();
-        }
         Ok(ev)
     }
 
