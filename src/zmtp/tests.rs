@@ -414,6 +414,12 @@ fn wrong_socket_type() {
     let (ea, eb) = pump(&mut a, &mut b, now);
     assert_eq!(ea.unwrap_err(), Error::WrongSocketType);
     assert_eq!(eb.unwrap_err(), Error::WrongSocketType);
+    assert_eq!(Error::WrongSocketType.handshake_failed_code(), None);
+    assert_eq!(
+        Error::Protocol(0x1100_0002).handshake_failed_code(),
+        Some(0x1100_0002)
+    );
+    assert_eq!(Error::MsgSize.errno(), crate::error::Errno::EMSGSIZE);
     // Dead stays dead.
     assert_eq!(a.next_event(now).unwrap_err(), Error::WrongSocketType);
     assert_eq!(a.next_deadline(), None);
@@ -664,6 +670,30 @@ fn heartbeat_timeout_setting() {
 }
 
 #[test]
+fn no_heartbeat_timers_while_flow_stopped() {
+    let now = t0();
+    let ca = Config {
+        heartbeat_ivl_ms: 100,
+        ..cfg(PAIR)
+    };
+    let (mut a, _b, _, _) = connect(ca, cfg(PAIR), now);
+    a.set_flow_stopped(true);
+    a.on_timer(now + ms(100)).unwrap();
+    assert_eq!(take_out(&mut a).len(), 9);
+    assert_eq!(a.next_deadline(), Some(now + ms(200)));
+    a.input(&frame(4, b"\x04PING\x00\x05"));
+    drain(&mut a, now + ms(150)).unwrap();
+    a.on_timer(now + ms(200)).unwrap();
+    a.set_flow_stopped(false);
+    a.on_timer(now + ms(300)).unwrap();
+    assert_eq!(a.next_deadline(), Some(now + ms(400)));
+    assert_eq!(
+        a.on_timer(now + ms(400)).unwrap_err(),
+        Error::HeartbeatTimeout
+    );
+}
+
+#[test]
 fn handshake_timeout() {
     let now = t0();
     let mut z = Zmtp::new(
@@ -828,7 +858,10 @@ fn zmtp10_peer_versioned() {
     let Event::Ready(p) = ev.remove(0) else {
         panic!()
     };
-    assert_eq!((p.version, &p.routing_id[..]), ((1, 0), &b"pq"[..]));
+    assert_eq!(
+        (p.version, p.socket_type, &p.routing_id[..]),
+        ((1, 0), None, &b"pq"[..])
+    );
     assert_eq!(msgs(ev)[0].data(), b"z");
     assert_eq!(
         take_out(&mut z),
