@@ -929,3 +929,50 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn mutated_sessions_never_panic() {
+    let now = t0();
+    let mut s: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let mut valid = greeting3(b"NULL", 1);
+    valid.extend(ready_cmd(&[
+        ("Socket-Type", b"XSUB"),
+        ("Identity", b"id"),
+        ("X-K", b"v"),
+    ]));
+    valid.extend(frame(4, b"\x04PING\x00\x10ctx"));
+    valid.extend(frame(4, b"\x09SUBSCRIBEtopic"));
+    valid.extend(frame(1, b"part"));
+    valid.extend(frame(0, &[3u8; 300]));
+    valid.extend(frame(4, b"\x06CANCELtopic"));
+    for i in 0..3000 {
+        let mut data = valid.clone();
+        for _ in 0..1 + rnd() % 3 {
+            let pos = (rnd() as usize) % data.len();
+            data[pos] = rnd() as u8;
+        }
+        if i % 7 == 0 {
+            data.truncate((rnd() as usize) % data.len());
+        }
+        let c = Config {
+            maxmsgsize: if i % 2 == 0 { 200 } else { -1 },
+            heartbeat_ivl_ms: 5,
+            ..cfg(XPUB)
+        };
+        let mut z = Zmtp::new(c, now);
+        let chunk = 1 + (rnd() % 100) as usize;
+        let _ = feed_chunked(&mut z, &data, chunk, now);
+        let _ = z.on_timer(now + ms(1000));
+        let _ = z.next_deadline();
+    }
+    // The unmutated stream really is valid.
+    let mut z = Zmtp::new(cfg(XPUB), now);
+    let ev = feed_chunked(&mut z, &valid, 13, now).unwrap();
+    assert_eq!(ev.len(), 5);
+}
