@@ -134,7 +134,7 @@ pub struct PeerInfo {
     /// 3.x with x ≥ 1 are all spoken as (3,1) (Z2).
     pub version: (u8, u8),
     /// From READY's Socket-Type (None if absent or unknown), or the socket
-    /// type byte of a versioned 1.0/2.0 greeting; None for unversioned 1.0.
+    /// type byte of a 2.0 greeting; None for 1.0.
     pub socket_type: Option<i32>,
     /// READY's "Identity" property, or the 1.0/2.0 identity frame; empty if
     /// none. The socket decides whether to use it (Z5, I5).
@@ -173,6 +173,49 @@ pub enum Error {
     HeartbeatTimeout,
 }
 
+impl Error {
+    /// The `errno` libzmq's engine leaves behind for this failure.
+    pub fn errno(&self) -> crate::error::Errno {
+        use crate::error::Errno;
+        match self {
+            Error::Protocol(_) | Error::WrongSocketType => Errno::EPROTO,
+            Error::MsgSize => Errno::EMSGSIZE,
+            Error::HandshakeTimeout | Error::HeartbeatTimeout => Errno::ETIMEDOUT,
+        }
+    }
+
+    /// The code of the `ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL` event libzmq
+    /// raises for this failure, or None when it raises none (only
+    /// DISCONNECTED): wrong socket type (Z5), oversized frames (Z6), framing
+    /// errors, a malformed NULL READY or a peer ERROR. Timeouts during the
+    /// handshake give HANDSHAKE_FAILED_NO_DETAIL instead (Z9), which the
+    /// engine raises.
+    pub fn handshake_failed_code(&self) -> Option<u32> {
+        match *self {
+            Error::Protocol(
+                c @ (PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND
+                | PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+                | PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR),
+            ) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Protocol(c) => write!(f, "ZMTP protocol error {c:#010x}"),
+            Error::WrongSocketType => f.write_str("peer socket type not compatible"),
+            Error::MsgSize => f.write_str("frame larger than ZMQ_MAXMSGSIZE"),
+            Error::HandshakeTimeout => f.write_str("handshake timed out"),
+            Error::HeartbeatTimeout => f.write_str("heartbeat timed out"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     /// Exchanging greeting bytes.
@@ -206,6 +249,12 @@ struct Frame {
     command: bool,
     body: Body,
 }
+
+// The engine moves connections to its I/O thread.
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<Zmtp>();
+};
 
 /// One ZMTP connection, sans I/O. See the module docs.
 pub struct Zmtp {
@@ -251,6 +300,9 @@ pub struct Zmtp {
     next_ping: Option<Instant>,
     hb_timeout_at: Option<Instant>,
     ttl_at: Option<Instant>,
+    /// The engine stopped reading or writing (Z10): libzmq starts no
+    /// heartbeat timeout or TTL timer meanwhile.
+    flow_stopped: bool,
     dead: Option<Error>,
 }
 
@@ -309,6 +361,7 @@ impl Zmtp {
             next_ping: None,
             hb_timeout_at: None,
             ttl_at: None,
+            flow_stopped: false,
             dead: None,
         }
     }
@@ -410,6 +463,13 @@ impl Zmtp {
         self.msg_meta = meta;
     }
 
+    /// Tells whether the engine has stopped reading (session pipe full) or
+    /// writing. While stopped, a PING sent or received starts no heartbeat
+    /// timeout or TTL timer, as in libzmq; timers already running go on.
+    pub fn set_flow_stopped(&mut self, stopped: bool) {
+        self.flow_stopped = stopped;
+    }
+
     // ----- output ----------------------------------------------------------
 
     /// Appends one outbound frame to the output. `flags::MORE` is honoured.
@@ -491,7 +551,7 @@ impl Zmtp {
                 self.out.extend_from_slice(b"\x04PING");
                 self.out.extend_from_slice(&self.ping_ttl.to_be_bytes());
                 self.next_ping = Some(now + ivl);
-                if self.hb_timeout_at.is_none() {
+                if self.hb_timeout_at.is_none() && !self.flow_stopped {
                     self.hb_timeout_at = self.heartbeat_timeout.map(|t| now + t);
                 }
             }
@@ -586,7 +646,8 @@ impl Zmtp {
     fn start_legacy(&mut self, framing: Framing, version: (u8, u8), peer_type: u8) {
         self.framing = framing;
         self.version = version;
-        self.peer_socket_type = Some(i32::from(peer_type));
+        // Only ZMTP 2.0 peers report a socket type (1.0 gives None).
+        self.peer_socket_type = (framing == Framing::V2).then_some(i32::from(peer_type));
         match framing {
             Framing::V1 => put_header_v1(&mut self.out, false, self.routing_id.len()),
             Framing::V2 => put_header_v2(&mut self.out, false, false, self.routing_id.len()),
@@ -751,7 +812,7 @@ impl Zmtp {
                 };
                 let ctx = data.get(2..).unwrap_or(&[]);
                 let ctx = &ctx[..ctx.len().min(16)];
-                if ttl > 0 && self.ttl_at.is_none() {
+                if ttl > 0 && self.ttl_at.is_none() && !self.flow_stopped {
                     self.ttl_at = Some(now + Duration::from_millis(u64::from(ttl) * 100));
                 }
                 if self.opos > 0 && self.opos * 2 >= self.out.len() {

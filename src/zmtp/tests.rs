@@ -414,6 +414,12 @@ fn wrong_socket_type() {
     let (ea, eb) = pump(&mut a, &mut b, now);
     assert_eq!(ea.unwrap_err(), Error::WrongSocketType);
     assert_eq!(eb.unwrap_err(), Error::WrongSocketType);
+    assert_eq!(Error::WrongSocketType.handshake_failed_code(), None);
+    assert_eq!(
+        Error::Protocol(0x1100_0002).handshake_failed_code(),
+        Some(0x1100_0002)
+    );
+    assert_eq!(Error::MsgSize.errno(), crate::error::Errno::EMSGSIZE);
     // Dead stays dead.
     assert_eq!(a.next_event(now).unwrap_err(), Error::WrongSocketType);
     assert_eq!(a.next_deadline(), None);
@@ -664,6 +670,30 @@ fn heartbeat_timeout_setting() {
 }
 
 #[test]
+fn no_heartbeat_timers_while_flow_stopped() {
+    let now = t0();
+    let ca = Config {
+        heartbeat_ivl_ms: 100,
+        ..cfg(PAIR)
+    };
+    let (mut a, _b, _, _) = connect(ca, cfg(PAIR), now);
+    a.set_flow_stopped(true);
+    a.on_timer(now + ms(100)).unwrap();
+    assert_eq!(take_out(&mut a).len(), 9);
+    assert_eq!(a.next_deadline(), Some(now + ms(200)));
+    a.input(&frame(4, b"\x04PING\x00\x05"));
+    drain(&mut a, now + ms(150)).unwrap();
+    a.on_timer(now + ms(200)).unwrap();
+    a.set_flow_stopped(false);
+    a.on_timer(now + ms(300)).unwrap();
+    assert_eq!(a.next_deadline(), Some(now + ms(400)));
+    assert_eq!(
+        a.on_timer(now + ms(400)).unwrap_err(),
+        Error::HeartbeatTimeout
+    );
+}
+
+#[test]
 fn handshake_timeout() {
     let now = t0();
     let mut z = Zmtp::new(
@@ -828,7 +858,10 @@ fn zmtp10_peer_versioned() {
     let Event::Ready(p) = ev.remove(0) else {
         panic!()
     };
-    assert_eq!((p.version, &p.routing_id[..]), ((1, 0), &b"pq"[..]));
+    assert_eq!(
+        (p.version, p.socket_type, &p.routing_id[..]),
+        ((1, 0), None, &b"pq"[..])
+    );
     assert_eq!(msgs(ev)[0].data(), b"z");
     assert_eq!(
         take_out(&mut z),
@@ -895,4 +928,51 @@ fn garbage_never_panics() {
             }
         }
     }
+}
+
+#[test]
+fn mutated_sessions_never_panic() {
+    let now = t0();
+    let mut s: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let mut valid = greeting3(b"NULL", 1);
+    valid.extend(ready_cmd(&[
+        ("Socket-Type", b"XSUB"),
+        ("Identity", b"id"),
+        ("X-K", b"v"),
+    ]));
+    valid.extend(frame(4, b"\x04PING\x00\x10ctx"));
+    valid.extend(frame(4, b"\x09SUBSCRIBEtopic"));
+    valid.extend(frame(1, b"part"));
+    valid.extend(frame(0, &[3u8; 300]));
+    valid.extend(frame(4, b"\x06CANCELtopic"));
+    for i in 0..3000 {
+        let mut data = valid.clone();
+        for _ in 0..1 + rnd() % 3 {
+            let pos = (rnd() as usize) % data.len();
+            data[pos] = rnd() as u8;
+        }
+        if i % 7 == 0 {
+            data.truncate((rnd() as usize) % data.len());
+        }
+        let c = Config {
+            maxmsgsize: if i % 2 == 0 { 200 } else { -1 },
+            heartbeat_ivl_ms: 5,
+            ..cfg(XPUB)
+        };
+        let mut z = Zmtp::new(c, now);
+        let chunk = 1 + (rnd() % 100) as usize;
+        let _ = feed_chunked(&mut z, &data, chunk, now);
+        let _ = z.on_timer(now + ms(1000));
+        let _ = z.next_deadline();
+    }
+    // The unmutated stream really is valid.
+    let mut z = Zmtp::new(cfg(XPUB), now);
+    let ev = feed_chunked(&mut z, &valid, 13, now).unwrap();
+    assert_eq!(ev.len(), 5);
 }
