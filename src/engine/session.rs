@@ -14,7 +14,7 @@ use super::Addr;
 use crate::ctx::CtxInner;
 use crate::error::Errno;
 use crate::io::reactor::{IoNotifier, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
-use crate::msg::{flags, Metadata, Msg};
+use crate::msg::{flags, Msg};
 use crate::options::Options;
 use crate::pipe::{self, Pipe, PipeEvent, Read};
 use crate::socket::{PipeInfo, SocketShared};
@@ -49,7 +49,6 @@ struct Engine {
     /// Handshake completed.
     ready: bool,
     peer_address: String,
-    metadata: Option<Arc<Metadata>>,
     timer: Option<(Instant, TimerKey)>,
 }
 
@@ -162,7 +161,6 @@ impl Session {
             in_more: false,
             ready: false,
             peer_address,
-            metadata: None,
             timer: None,
         }
     }
@@ -351,7 +349,7 @@ impl Session {
         let meta = Arc::new(meta);
         if let Some(e) = self.engine.as_mut() {
             e.ready = true;
-            e.metadata = Some(meta);
+            e.zmtp.set_msg_metadata(Some(meta));
         }
         let locally = matches!(self.kind, Kind::Connect { .. });
         if self.pipe.is_none() {
@@ -464,7 +462,7 @@ impl Session {
     }
 
     /// Writes one decoded frame into the pipe; false if it had to wait.
-    fn push_in(&mut self, mut m: Msg) -> bool {
+    fn push_in(&mut self, m: Msg) -> bool {
         let Some(e) = self.engine.as_mut() else {
             return false;
         };
@@ -478,12 +476,10 @@ impl Session {
             }
             e.pending_in = Some(m);
             e.input_stopped = true;
+            e.zmtp.set_flow_stopped(true);
             return false;
         }
         e.in_more = m.more();
-        if e.metadata.is_some() {
-            m.set_metadata(e.metadata.clone());
-        }
         let _ = p.write(m);
         true
     }
@@ -566,6 +562,7 @@ impl Session {
         let resumed = match self.engine.as_mut() {
             Some(e) if e.input_stopped => {
                 e.input_stopped = false;
+                e.zmtp.set_flow_stopped(false);
                 true
             }
             _ => false,
