@@ -168,10 +168,6 @@ impl Context {
         }
     }
 
-    pub(crate) fn inner(&self) -> &Arc<CtxInner> {
-        &self.inner
-    }
-
     /// `zmq_socket`.
     pub fn socket(&self, socket_type: i32) -> Result<Box<Socket>> {
         if self.inner.is_terminating() {

@@ -403,11 +403,6 @@ impl Socket {
         );
     }
 
-    /// Pipes and options, for the engine module.
-    pub(crate) fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
-
     /// Detaches a pipe by its process-wide id (disconnect of an inproc endpoint).
     pub(crate) fn drop_pipe_by_uid(&mut self, uid: u64) {
         let ids: Vec<PipeId> = self
