@@ -73,10 +73,6 @@ impl PipeArray {
         }
         Some(i)
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = PipeId> + '_ {
-        self.items.iter().copied()
-    }
 }
 
 #[cfg(test)]

@@ -195,16 +195,70 @@ impl Dist {
         }
     }
 
-    pub fn more(&self) -> bool {
-        self.more
-    }
-
-    pub fn pipes(&self) -> impl Iterator<Item = PipeId> + '_ {
-        self.pipes.iter()
-    }
-
     #[cfg(test)]
     pub fn counts(&self) -> (usize, usize, usize) {
         (self.matching, self.active, self.eligible)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Options;
+    use crate::pipe::{pair, Pipe, Read};
+    use crate::socket::Pipes;
+
+    fn count(p: &mut Pipe) -> usize {
+        let mut n = 0;
+        while let Read::Msg(m) = p.read() {
+            if !m.more() {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn ranges_full_pipes_and_mid_message_joins() {
+        let mut cx = Core {
+            options: Options::new(1, true),
+            pipes: Pipes::default(),
+            dead: vec![],
+        };
+        let mut d = Dist::default();
+        let (a, mut pa) = pair([1, 1]);
+        let (b, mut pb) = pair([0, 0]);
+        let a = cx.pipes.insert(a);
+        let b = cx.pipes.insert(b);
+        d.attach(a);
+        d.attach(b);
+        assert_eq!(d.counts(), (0, 2, 2));
+        // Two whole messages to all: a takes one, then misses the second.
+        for _ in 0..2 {
+            let mut m = Msg::from_slice(b"x");
+            d.send_to_all(&mut cx, &mut m);
+        }
+        assert_eq!(d.counts(), (0, 1, 1));
+        // a wakes up mid-message: eligible now, active after the message.
+        let mut m = Msg::from_slice(b"1");
+        m.set_more(true);
+        d.send_to_all(&mut cx, &mut m);
+        d.activated(a);
+        d.activated(a);
+        assert_eq!(d.counts(), (1, 1, 2));
+        let (c, mut pc) = pair([0, 0]);
+        let c = cx.pipes.insert(c);
+        d.attach(c);
+        let mut m = Msg::from_slice(b"2");
+        d.send_to_all(&mut cx, &mut m);
+        assert_eq!(d.counts(), (0, 3, 3));
+        assert_eq!((count(&mut pa), count(&mut pb), count(&mut pc)), (1, 3, 0));
+        // Reverse matching picks the active pipes that did not match.
+        d.match_pipe(b);
+        d.reverse_match();
+        assert_eq!(d.counts().0, 2);
+        d.unmatch();
+        d.detach(b);
+        assert_eq!(d.counts(), (0, 2, 2));
     }
 }

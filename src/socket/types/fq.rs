@@ -37,10 +37,6 @@ impl Fq {
         }
     }
 
-    pub fn contains(&self, id: PipeId) -> bool {
-        self.pipes.contains(id)
-    }
-
     pub fn detach(&mut self, id: PipeId) {
         let Some(i) = self.pipes.index(id) else {
             return;
@@ -152,5 +148,46 @@ impl Fq {
     #[cfg(test)]
     pub fn active(&self) -> usize {
         self.active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Options;
+    use crate::pipe::pair;
+    use crate::socket::Pipes;
+
+    #[test]
+    fn empty_pipes_leave_and_rejoin_fairly() {
+        let mut cx = Core {
+            options: Options::new(7, true),
+            pipes: Pipes::default(),
+            dead: vec![],
+        };
+        let mut fq = Fq::default();
+        let mut peers = vec![];
+        let mut ids = vec![];
+        for _ in 0..3 {
+            let (a, b) = pair([0, 0]);
+            let id = cx.pipes.insert(a);
+            fq.attach(id);
+            ids.push(id);
+            peers.push(b);
+        }
+        for p in peers.iter_mut() {
+            p.write(Msg::from_slice(b"1")).unwrap();
+        }
+        peers[1].write(Msg::from_slice(b"2")).unwrap();
+        let mut m = Msg::new();
+        let order: Vec<_> = std::iter::from_fn(|| fq.recv(&mut cx, &mut m).ok()).collect();
+        assert_eq!(order, vec![ids[0], ids[1], ids[2], ids[1]]);
+        assert_eq!(fq.active(), 0);
+        fq.activated(ids[2]);
+        fq.activated(ids[2]);
+        assert_eq!(fq.active(), 1);
+        fq.detach(ids[2]);
+        assert_eq!(fq.active(), 0);
+        assert_eq!(fq.recv(&mut cx, &mut m), Err(Errno::EAGAIN));
     }
 }

@@ -162,3 +162,65 @@ impl Lb {
         self.active
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Options;
+    use crate::pipe::{pair, Pipe};
+    use crate::socket::Pipes;
+
+    fn setup(hwms: &[i64]) -> (Core, Lb, Vec<PipeId>, Vec<Pipe>) {
+        let mut cx = Core {
+            options: Options::new(8, true),
+            pipes: Pipes::default(),
+            dead: vec![],
+        };
+        let mut lb = Lb::default();
+        let (mut ids, mut peers) = (vec![], vec![]);
+        for &h in hwms {
+            let (a, b) = pair([h, h]);
+            let id = cx.pipes.insert(a);
+            lb.attach(id);
+            ids.push(id);
+            peers.push(b);
+        }
+        (cx, lb, ids, peers)
+    }
+
+    fn send(cx: &mut Core, lb: &mut Lb, data: &[u8], more: bool) -> Result<Option<PipeId>> {
+        let mut m = Msg::from_slice(data);
+        m.set_more(more);
+        lb.send(cx, &mut m)
+    }
+
+    #[test]
+    fn full_pipe_leaves_rotation_and_comes_back() {
+        let (mut cx, mut lb, ids, _peers) = setup(&[0, 1, 0]);
+        let got: Vec<_> = (0..5)
+            .map(|_| send(&mut cx, &mut lb, b"x", false).unwrap().unwrap())
+            .collect();
+        // ids[1] takes one message, then is full and skipped (L1).
+        assert_eq!(got, vec![ids[0], ids[1], ids[2], ids[0], ids[2]]);
+        assert_eq!(lb.active(), 2);
+        lb.activated(ids[1]);
+        lb.activated(ids[1]);
+        assert_eq!(lb.active(), 3);
+    }
+
+    #[test]
+    fn detaching_another_pipe_mid_message_keeps_the_target() {
+        let (mut cx, mut lb, ids, mut peers) = setup(&[0, 0, 0]);
+        send(&mut cx, &mut lb, b"a", false).unwrap();
+        send(&mut cx, &mut lb, b"b", false).unwrap();
+        // Current is ids[2] (the last active slot); start a message there.
+        assert_eq!(send(&mut cx, &mut lb, b"1", true).unwrap(), Some(ids[2]));
+        lb.detach(ids[0]);
+        assert_eq!(send(&mut cx, &mut lb, b"2", false).unwrap(), Some(ids[2]));
+        let mut n = 0;
+        while let crate::pipe::Read::Msg(_) = peers[2].read() {
+            n += 1;
+        }
+        assert_eq!(n, 2);
+    }
+}
