@@ -15,7 +15,7 @@ pub(crate) struct PipeArray {
 }
 
 impl PipeArray {
-    #[inline]
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -9,8 +9,7 @@ use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 #[derive(Default)]
 pub(crate) struct Pair {
     pipe: Option<PipeId>,
-    /// Reading goes through a one-pipe fair queue for its prefetch (has_in)
-    /// and conflate support.
+    /// Reading goes through a one-pipe fair queue for its prefetch (has_in).
     fq: Fq,
 }
 
@@ -65,9 +64,7 @@ impl Pattern for Pair {
     }
     #[inline]
     fn recv(&mut self, cx: &mut Core, msg: &mut Msg) -> Result<()> {
-        if cx.options.conflate && !self.fq.more() {
-            return self.fq.recv_last(cx, msg).map(|_| ());
-        }
+        // libzmq does not conflate PAIR pipes (only DEALER, PULL, PUSH, PUB, SUB).
         self.fq.recv(cx, msg).map(|_| ())
     }
     fn has_in(&mut self, cx: &mut Core) -> bool {

@@ -75,8 +75,7 @@ mod tests {
             .iter_mut()
             .map(|p| {
                 std::iter::from_fn(|| take(p))
-                    .map(|m| m[0].clone())
-                    .flatten()
+                    .flat_map(|m| m[0].clone())
                     .collect()
             })
             .collect();
