@@ -288,7 +288,12 @@ impl Options {
             recovery_ivl: 10000,
             sndbuf: -1,
             rcvbuf: -1,
-            linger: if blocky { -1 } else { 0 },
+            // XSUB and SUB never keep zmq_ctx_term waiting (libzmq's xsub_t).
+            linger: if !blocky || socket_type == 2 || socket_type == 10 {
+                0
+            } else {
+                -1
+            },
             reconnect_ivl: 100,
             reconnect_ivl_max: 0,
             reconnect_stop: 0,
