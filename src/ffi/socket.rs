@@ -139,7 +139,7 @@ pub unsafe extern "C" fn zmq_getsockopt(
     })
 }
 
-/// Binds the socket to a local endpoint ("tcp://*:5555", "ipc://path",
+/// Binds the socket to a local endpoint ("tcp://127.0.0.1:5555", "ipc:///tmp/sock",
 /// "inproc://name", ...) and accepts connections on it. Returns 0, or -1 with
 /// errno EINVAL, EPROTONOSUPPORT, ENOCOMPATPROTO, EADDRINUSE, EADDRNOTAVAIL,
 /// ENODEV, ETERM, ENOTSOCK or EMTHREAD.
