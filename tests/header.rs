@@ -553,3 +553,134 @@ fn zmq_utils_only_includes_zmq_h() {
     assert!(code.contains(&"#include \"zmq.h\""), "{code:?}");
     assert!(code.iter().all(|l| l.starts_with('#')), "{code:?}");
 }
+
+/// Every function of ABI.md: stable ones declared always, draft ones only
+/// inside the ZMQ_BUILD_DRAFT_API block.
+const STABLE_FUNCTIONS: &[&str] = &[
+    "zmq_atomic_counter_dec",
+    "zmq_atomic_counter_destroy",
+    "zmq_atomic_counter_inc",
+    "zmq_atomic_counter_new",
+    "zmq_atomic_counter_set",
+    "zmq_atomic_counter_value",
+    "zmq_bind",
+    "zmq_close",
+    "zmq_connect",
+    "zmq_ctx_destroy",
+    "zmq_ctx_get",
+    "zmq_ctx_new",
+    "zmq_ctx_set",
+    "zmq_ctx_shutdown",
+    "zmq_ctx_term",
+    "zmq_curve_keypair",
+    "zmq_curve_public",
+    "zmq_device",
+    "zmq_disconnect",
+    "zmq_errno",
+    "zmq_getsockopt",
+    "zmq_has",
+    "zmq_init",
+    "zmq_msg_close",
+    "zmq_msg_copy",
+    "zmq_msg_data",
+    "zmq_msg_get",
+    "zmq_msg_gets",
+    "zmq_msg_init",
+    "zmq_msg_init_data",
+    "zmq_msg_init_size",
+    "zmq_msg_more",
+    "zmq_msg_move",
+    "zmq_msg_recv",
+    "zmq_msg_send",
+    "zmq_msg_set",
+    "zmq_msg_size",
+    "zmq_poll",
+    "zmq_proxy",
+    "zmq_proxy_steerable",
+    "zmq_recv",
+    "zmq_recviov",
+    "zmq_recvmsg",
+    "zmq_send",
+    "zmq_send_const",
+    "zmq_sendiov",
+    "zmq_sendmsg",
+    "zmq_setsockopt",
+    "zmq_sleep",
+    "zmq_socket",
+    "zmq_socket_monitor",
+    "zmq_stopwatch_intermediate",
+    "zmq_stopwatch_start",
+    "zmq_stopwatch_stop",
+    "zmq_strerror",
+    "zmq_term",
+    "zmq_threadclose",
+    "zmq_threadstart",
+    "zmq_timers_add",
+    "zmq_timers_cancel",
+    "zmq_timers_destroy",
+    "zmq_timers_execute",
+    "zmq_timers_new",
+    "zmq_timers_reset",
+    "zmq_timers_set_interval",
+    "zmq_timers_timeout",
+    "zmq_unbind",
+    "zmq_version",
+    "zmq_z85_decode",
+    "zmq_z85_encode",
+];
+const DRAFT_FUNCTIONS: &[&str] = &[
+    "zmq_connect_peer",
+    "zmq_ctx_get_ext",
+    "zmq_ctx_set_ext",
+    "zmq_disconnect_peer",
+    "zmq_join",
+    "zmq_leave",
+    "zmq_msg_group",
+    "zmq_msg_init_buffer",
+    "zmq_msg_routing_id",
+    "zmq_msg_set_group",
+    "zmq_msg_set_routing_id",
+    "zmq_poller_add",
+    "zmq_poller_add_fd",
+    "zmq_poller_destroy",
+    "zmq_poller_fd",
+    "zmq_poller_modify",
+    "zmq_poller_modify_fd",
+    "zmq_poller_new",
+    "zmq_poller_remove",
+    "zmq_poller_remove_fd",
+    "zmq_poller_size",
+    "zmq_poller_wait",
+    "zmq_poller_wait_all",
+    "zmq_ppoll",
+    "zmq_socket_get_peer_state",
+    "zmq_socket_monitor_pipes_stats",
+    "zmq_socket_monitor_versioned",
+];
+
+#[test]
+fn every_function_is_declared_in_its_section() {
+    let header = generate();
+    let split = header
+        .find("#if defined(ZMQ_BUILD_DRAFT_API)")
+        .expect("draft section");
+    let (stable, draft) = header.split_at(split);
+    let declared = |text: &str, f: &str| {
+        text.contains(&format!(" {f}("))
+            || text.contains(&format!("*{f}("))
+            || text.contains(&format!(" {f} ("))
+            || text.contains(&format!("*{f} ("))
+    };
+    for f in STABLE_FUNCTIONS {
+        assert!(
+            declared(stable, f) && !declared(draft, f),
+            "{f} must be declared once, outside the draft block"
+        );
+    }
+    for f in DRAFT_FUNCTIONS {
+        assert!(
+            declared(draft, f) && !declared(stable, f),
+            "{f} must be declared only in the draft block"
+        );
+    }
+}

@@ -74,8 +74,8 @@ pub unsafe extern "C" fn zmq_msg_init_data(
         if data_.is_null() && size_ > 0 {
             return Err(Errno::EFAULT);
         }
-        // SAFETY: the caller keeps the data valid until ffn_ runs (or for
-        // ever without ffn_), as the API requires.
+        // SAFETY: the caller passes NULL or a zmq_free_fn, and keeps the data
+        // valid until ffn_ runs (or for ever without ffn_), as the API requires.
         let m = unsafe { Msg::from_user(data_ as *mut u8, size_, free_fn(ffn_), hint_) };
         // SAFETY: the caller passes a writable zmq_msg_t.
         unsafe { msg_write(as_msg(msg_), m)? };

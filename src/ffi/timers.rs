@@ -211,7 +211,8 @@ pub unsafe extern "C" fn zmq_timers_add(
     guard("zmq_timers_add", -1, || {
         // SAFETY: checks the tag.
         let h = unsafe { timers_ref(timers)? };
-        let handler = timer_fn(handler).ok_or(Errno::EFAULT)?;
+        // SAFETY: the caller passes NULL or a zmq_timer_fn.
+        let handler = unsafe { timer_fn(handler) }.ok_or(Errno::EFAULT)?;
         Ok(h.set.lock().add(interval as u64, handler, arg))
     })
 }

@@ -65,20 +65,30 @@ pub type ThreadFnPtr = unsafe extern "C" fn(arg: *mut c_void);
 pub type TimerFnPtr = unsafe extern "C" fn(timer_id: c_int, arg: *mut c_void);
 
 /// Converts a C `zmq_free_fn *` to a Rust function pointer (None for NULL).
-pub fn free_fn(p: *mut zmq_free_fn) -> Option<FreeFnPtr> {
+///
+/// # Safety
+/// `p` is NULL or a C function of the `zmq_free_fn` type.
+pub unsafe fn free_fn(p: *mut zmq_free_fn) -> Option<FreeFnPtr> {
     // SAFETY: a C function pointer and a Rust `extern "C"` fn pointer have
-    // the same representation; Option<fn> uses NULL for None.
+    // the same representation; Option<fn> uses NULL for None; p has the
+    // right function type by the caller's contract.
     unsafe { std::mem::transmute::<*mut zmq_free_fn, Option<FreeFnPtr>>(p) }
 }
 
 /// Converts a C `zmq_thread_fn *` to a Rust function pointer (None for NULL).
-pub fn thread_fn(p: *mut zmq_thread_fn) -> Option<ThreadFnPtr> {
+///
+/// # Safety
+/// `p` is NULL or a C function of the `zmq_thread_fn` type.
+pub unsafe fn thread_fn(p: *mut zmq_thread_fn) -> Option<ThreadFnPtr> {
     // SAFETY: as in free_fn.
     unsafe { std::mem::transmute::<*mut zmq_thread_fn, Option<ThreadFnPtr>>(p) }
 }
 
 /// Converts a C `zmq_timer_fn *` to a Rust function pointer (None for NULL).
-pub fn timer_fn(p: *mut zmq_timer_fn) -> Option<TimerFnPtr> {
+///
+/// # Safety
+/// `p` is NULL or a C function of the `zmq_timer_fn` type.
+pub unsafe fn timer_fn(p: *mut zmq_timer_fn) -> Option<TimerFnPtr> {
     // SAFETY: as in free_fn.
     unsafe { std::mem::transmute::<*mut zmq_timer_fn, Option<TimerFnPtr>>(p) }
 }

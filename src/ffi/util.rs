@@ -18,7 +18,7 @@ pub extern "C" fn zmq_errno() -> c_int {
 }
 
 /// The text of ZeroMQ's own error numbers.
-fn zmq_error_text(n: c_int) -> Option<&'static CStr> {
+fn own_error_text(n: c_int) -> Option<&'static CStr> {
     Some(match Errno(n) {
         Errno::EFSM => c"Operation cannot be accomplished in current state",
         Errno::ENOCOMPATPROTO => c"The protocol is not compatible with the socket type",
@@ -59,7 +59,7 @@ fn libc_error_text(n: c_int) -> &'static CStr {
 #[no_mangle]
 pub extern "C" fn zmq_strerror(errnum_: c_int) -> *const c_char {
     guard("zmq_strerror", c"Unknown error".as_ptr(), || {
-        Ok(zmq_error_text(errnum_)
+        Ok(own_error_text(errnum_)
             .unwrap_or_else(|| libc_error_text(errnum_))
             .as_ptr())
     })
@@ -300,7 +300,8 @@ pub unsafe extern "C" fn zmq_threadstart(
     arg_: *mut c_void,
 ) -> *mut c_void {
     guard("zmq_threadstart", std::ptr::null_mut(), || {
-        let f = thread_fn(func_).ok_or(Errno::EINVAL)?;
+        // SAFETY: the caller passes NULL or a zmq_thread_fn.
+        let f = unsafe { thread_fn(func_) }.ok_or(Errno::EINVAL)?;
         let start = ThreadStart(f, arg_);
         let handle = std::thread::Builder::new()
             .name("zmq-user".into())
