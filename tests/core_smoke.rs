@@ -7,7 +7,10 @@ fn roundtrip(ep: &str) {
     let mut a = ctx.socket(0).unwrap();
     let mut b = ctx.socket(0).unwrap();
     a.bind(ep).unwrap();
-    let last = match a.getsockopt(32).unwrap() { OptVal::Str(s) => s, _ => panic!() };
+    let last = match a.getsockopt(32).unwrap() {
+        OptVal::Str(s) => s,
+        _ => panic!(),
+    };
     eprintln!("bound {last}");
     b.connect(&last).unwrap();
     for i in 0..1000u32 {
@@ -30,8 +33,14 @@ fn roundtrip(ep: &str) {
 }
 
 #[test]
-fn tcp() { roundtrip("tcp://127.0.0.1:*"); }
+fn tcp() {
+    roundtrip("tcp://127.0.0.1:*");
+}
 #[test]
-fn ipc() { roundtrip("ipc://*"); }
+fn ipc() {
+    roundtrip("ipc://*");
+}
 #[test]
-fn inproc() { roundtrip("inproc://smoke"); }
+fn inproc() {
+    roundtrip("inproc://smoke");
+}

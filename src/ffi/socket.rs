@@ -132,7 +132,7 @@ pub unsafe extern "C" fn zmq_getsockopt(
         // SAFETY: the caller gives *optvallen_ writable bytes at optval_.
         let buf = unsafe { bytes_mut(optval_ as *mut u8, len, Errno::EINVAL)? };
         let value = s.getsockopt(option_)?;
-        let n = crate::options::write_optval(&value, buf)?;
+        let n = crate::options::write_getsockopt(option_, &value, buf)?;
         // SAFETY: non-NULL, checked above.
         unsafe { *optvallen_ = n };
         Ok(0)
