@@ -264,7 +264,10 @@ impl Session {
 
     fn schedule_reconnect(&mut self, r: &mut Reactor) {
         self.drop_engine(r);
-        if self.closing || self.socket_gone {
+        // A closed socket's session keeps trying only while it holds
+        // messages and LINGER allows (the linger timer ends it).
+        let pending = self.pipe.as_ref().is_some_and(|p| p.has_msg());
+        if self.closing || (self.socket_gone && (!pending || self.opts.linger == 0)) {
             self.finish(r);
             return;
         }

@@ -201,8 +201,13 @@ pub unsafe extern "C" fn zmq_msg_set(
     property_: c_int,
     optval_: c_int,
 ) -> c_int {
-    let _ = (msg_, property_, optval_);
-    guard("zmq_msg_set", -1, || Err(Errno::EINVAL))
+    let _ = (property_, optval_);
+    guard("zmq_msg_set", -1, || {
+        // SAFETY: msg_ref validates the pointer and the magic word first.
+        unsafe { msg_ref(msg_ as *const Msg)? };
+        // No property can be set at present (as libzmq).
+        Err(Errno::EINVAL)
+    })
 }
 
 /// Looks a property up in the metadata of a received message ("Socket-Type",

@@ -24,6 +24,8 @@ fn own_error_text(n: c_int) -> Option<&'static CStr> {
         Errno::ENOCOMPATPROTO => c"The protocol is not compatible with the socket type",
         Errno::ETERM => c"Context was terminated",
         Errno::EMTHREAD => c"No thread available",
+        // libzmq's own wording, on every platform.
+        Errno::EHOSTUNREACH => c"Host unreachable",
         _ => return None,
     })
 }
