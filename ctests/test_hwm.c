@@ -2,18 +2,16 @@
  * SNDTIMEO), PUB drops for a slow SUB while every send succeeds. */
 #include "testutil.h"
 
-/* PUSH connected over tcp to an endpoint nobody listens on: the pipe exists
- * from zmq_connect (IMMEDIATE=0) and holds exactly SNDHWM messages. */
+/* PUSH connected to an endpoint nobody listens on: the pipe exists from
+ * zmq_connect (IMMEDIATE=0) and holds exactly SNDHWM messages. (An ipc path
+ * in our temp dir: a "free" tcp port could be taken by a parallel test.) */
 static void push_blocks_at_hwm (void *ctx)
 {
     char ep[256];
     int sent = 0;
     long long t0;
     void *push = test_socket (ctx, ZMQ_PUSH);
-    void *probe = test_socket (ctx, ZMQ_PULL);
-    /* reserve a free port, then release it */
-    bind_loopback (probe, ep, sizeof ep);
-    close_socket (probe);
+    ipc_endpoint (ep, sizeof ep, "nobody");
 
     set_int (push, ZMQ_SNDHWM, 10);
     CHECK_RC (zmq_connect (push, ep));
