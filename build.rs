@@ -20,8 +20,7 @@ fn main() {
 
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let script = out_dir.join("libzmq.version");
-    fs::write(&script, "{\n  global: zmq_*;\n  local: *;\n};\n")
-        .expect("write version script");
+    fs::write(&script, "{\n  global: zmq_*;\n  local: *;\n};\n").expect("write version script");
 
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libzmq.so.5");
     println!(

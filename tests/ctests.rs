@@ -2,7 +2,7 @@
 //!
 //! Each `ctests/<name>.c` is one named test. It is compiled with the C
 //! compiler found by the `cc` crate against `include/zmq.h`, linked to the
-//! cdylib cargo just built (`target/<profile>/libzmq.so`, reached through a
+//! cdylib cargo just built (`target/<profile>/deps/libzmq.so`, reached through a
 //! `libzmq.so.5` symlink and an rpath), and run with a hard 60 s timeout.
 //!
 //! `ZMQ_CTESTS_SYSTEM=1` compiles against the system `/usr/include/zmq.h`
@@ -32,20 +32,35 @@ fn profile_dir() -> PathBuf {
     deps.parent().expect("profile dir").to_path_buf()
 }
 
+/// The cdylib cargo built along with this test: `cargo test` leaves it in
+/// `target/<profile>/deps/libzmq.so` (only `cargo build` copies it up to
+/// `target/<profile>/`).
+fn cdylib_path() -> PathBuf {
+    let candidates = [
+        profile_dir().join("deps").join("libzmq.so"),
+        profile_dir().join("libzmq.so"),
+    ];
+    for c in &candidates {
+        if c.exists() {
+            return c.clone();
+        }
+    }
+    panic!("libzmq.so not found in {:?}", candidates);
+}
+
 /// Directory for compiled tests (and the soname symlinks), made once.
 fn work_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let sub = if system_mode() { "ctests-system" } else { "ctests" };
+        let sub = if system_mode() {
+            "ctests-system"
+        } else {
+            "ctests"
+        };
         let dir = profile_dir().join(sub);
         fs::create_dir_all(dir.join("lib")).expect("create ctests dir");
         if !system_mode() {
-            let cdylib = profile_dir().join("libzmq.so");
-            assert!(
-                cdylib.exists(),
-                "{} not found: build the cdylib first",
-                cdylib.display()
-            );
+            let cdylib = cdylib_path();
             for name in ["libzmq.so", "libzmq.so.5"] {
                 let link = dir.join("lib").join(name);
                 let _ = fs::remove_file(&link);
@@ -80,7 +95,13 @@ fn compile(name: &str) -> PathBuf {
     if system_mode() {
         cmd.arg("-DZMQ_CTESTS_SYSTEM=1");
     } else {
-        cmd.arg(format!("-I{}", crate_dir().join("include").display()));
+        let include = crate_dir().join("include");
+        assert!(
+            include.join("zmq.h").exists(),
+            "{}/zmq.h is missing (run `make header`)",
+            include.display()
+        );
+        cmd.arg(format!("-I{}", include.display()));
     }
     cmd.arg(&src).arg("-o").arg(&exe);
     if !system_mode() {
@@ -92,13 +113,23 @@ fn compile(name: &str) -> PathBuf {
     let out = cmd.output().expect("run C compiler");
     assert!(
         out.status.success(),
-        "compiling {} failed:\n{:?}\n{}{}",
+        "compiling {} failed:\n{}\n{}{}",
         src.display(),
-        cmd,
+        command_line(&cmd),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     exe
+}
+
+/// The command as a shell-like line, without cargo's environment.
+fn command_line(cmd: &Command) -> String {
+    let mut line = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        line.push(' ');
+        line.push_str(&arg.to_string_lossy());
+    }
+    line
 }
 
 fn run(name: &str) {
