@@ -1,0 +1,170 @@
+# libzmq-rs: build, install, demo and test entry points.
+#
+#   make                  release build, laid out in build/lib like libzmq's install
+#   make install PREFIX=/opt/zmq [DESTDIR=...]
+#   make header           regenerate include/zmq.h (cbindgen, via tests/header.rs)
+#   make demo             build and run the demo programs against build/lib
+#   make test             fmt, clippy, cargo test (unit + C + header), interop, pyzmq
+#   make test-system      the C tests, interop, pyzmq scripts and demos against the
+#                         system libzmq: proves the tests themselves
+#
+# ZMQ_SYSTEM=1 makes `demo` and `interop` use the system libzmq instead of ours.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
+
+CARGO ?= cargo
+CC ?= cc
+PYTHON ?= python3
+SYS_PYTHON ?= /usr/bin/python3
+PREFIX ?= /usr/local
+DESTDIR ?=
+ZMQ_SYSTEM ?= 0
+# bounded failure time while our library is incomplete; override to see all
+PYTEST_ARGS ?= --maxfail=5
+
+VERSION := 4.3.5
+SOVERSION := 5.2.5
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+BUILD := $(CURDIR)/build
+VENV := $(CURDIR)/.venv
+SYSTEM_LIB := /usr/lib/x86_64-linux-gnu/libzmq.so.5
+CFLAGS_TEST := -std=c99 -O1 -g -Wall -Wextra -Werror=implicit-function-declaration
+
+# Which library the demo and the interop tests put on "our" side.
+ifeq ($(ZMQ_SYSTEM),1)
+  TEST_DIR := $(BUILD)/test-system
+  DEMO_DIR := $(BUILD)/demo-system
+  TEST_ZMQ_CFLAGS :=
+  TEST_ZMQ_LIBS := -lzmq
+  DEMO_ZMQ_CFLAGS :=
+  DEMO_ZMQ_LIBS := -lzmq
+  OUR_LIB := $(SYSTEM_LIB)
+  OUR_INCLUDE := /usr/include
+else
+  TEST_DIR := $(BUILD)/test
+  DEMO_DIR := $(BUILD)/demo
+  TEST_ZMQ_CFLAGS := -I$(CURDIR)/include
+  TEST_ZMQ_LIBS := -L$(TEST_DIR)/lib -Wl,-rpath,$(TEST_DIR)/lib -lzmq
+  DEMO_ZMQ_CFLAGS := -I$(CURDIR)/include
+  DEMO_ZMQ_LIBS := -L$(BUILD)/lib -Wl,-rpath,$(BUILD)/lib -lzmq
+  OUR_LIB := $(TEST_DIR)/lib/libzmq.so.5
+  OUR_INCLUDE := $(CURDIR)/include
+endif
+
+.PHONY: all release install header demo test test-system interop deps sysdeps \
+        venv test-lib peer clean
+
+# ------------------------------------------------------------------ build
+
+all: release
+	rm -rf $(BUILD)/lib $(BUILD)/include
+	mkdir -p $(BUILD)/lib/pkgconfig $(BUILD)/include
+	cp $(TARGET_DIR)/release/libzmq.so $(BUILD)/lib/libzmq.so.$(SOVERSION)
+	ln -s libzmq.so.$(SOVERSION) $(BUILD)/lib/libzmq.so.5
+	ln -s libzmq.so.5 $(BUILD)/lib/libzmq.so
+	cp $(TARGET_DIR)/release/libzmq.a $(BUILD)/lib/libzmq.a
+	cp include/zmq.h include/zmq_utils.h $(BUILD)/include/
+	sed 's|@prefix@|$(BUILD)|' libzmq.pc.in > $(BUILD)/lib/pkgconfig/libzmq.pc
+	@echo "built $(BUILD)/lib/libzmq.so.$(SOVERSION) (pkg-config: PKG_CONFIG_PATH=$(BUILD)/lib/pkgconfig)"
+
+release:
+	$(CARGO) build --release
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/lib/libzmq.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libzmq.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libzmq.so.5
+	ln -sf libzmq.so.5 $(DESTDIR)$(PREFIX)/lib/libzmq.so
+	install -m 644 $(BUILD)/lib/libzmq.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/zmq.h include/zmq_utils.h $(DESTDIR)$(PREFIX)/include/
+	sed 's|@prefix@|$(PREFIX)|' libzmq.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libzmq.pc
+	@echo "installed into $(DESTDIR)$(PREFIX)"
+
+header:
+	UPDATE_HEADER=1 $(CARGO) test --test header
+
+# ------------------------------------------------------------------- demo
+
+DEMOS := reqrep pubsub pipeline
+
+ifeq ($(ZMQ_SYSTEM),1)
+demo:
+else
+demo: all
+endif
+	mkdir -p $(DEMO_DIR)
+	for d in $(DEMOS); do \
+	  $(CC) $(CFLAGS_TEST) $(DEMO_ZMQ_CFLAGS) demo/$$d.c -o $(DEMO_DIR)/$$d $(DEMO_ZMQ_LIBS) -lpthread; \
+	done
+	failed=0; for d in $(DEMOS); do \
+	  echo "=== demo $$d"; \
+	  if timeout 60 $(DEMO_DIR)/$$d; then echo "=== demo $$d: OK"; \
+	  else echo "=== demo $$d: FAILED"; failed=1; fi; \
+	done; exit $$failed
+
+# ------------------------------------------------------------------- test
+
+test: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) test
+	$(MAKE) --no-print-directory interop
+
+# Runs everything that can run against the real libzmq, on both sides.
+test-system: deps
+	ZMQ_CTESTS_SYSTEM=1 $(CARGO) test --test ctests
+	$(MAKE) --no-print-directory interop ZMQ_SYSTEM=1
+	$(MAKE) --no-print-directory demo ZMQ_SYSTEM=1
+
+# Our library (or the system one with ZMQ_SYSTEM=1) against real libzmq:
+# the C peer + PyPI pyzmq, Debian python3-zmq running tests/pyzmq/, ABI check.
+interop: deps test-lib peer
+	cd tests/interop && \
+	ZMQ_SYSTEM=$(ZMQ_SYSTEM) ZMQ_PEER=$(TEST_DIR)/peer ZMQ_OUR_LIB=$(OUR_LIB) \
+	ZMQ_OUR_INCLUDE=$(OUR_INCLUDE) ZMQ_SYSTEM_LIB=$(SYSTEM_LIB) \
+	ZMQ_SYS_PYTHON=$(SYS_PYTHON) ZMQ_PYZMQ_SCRIPTS=$(CURDIR)/tests/pyzmq \
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) .
+
+ifeq ($(ZMQ_SYSTEM),1)
+test-lib:
+else
+# The debug cdylib `cargo test` just built, behind its soname.
+test-lib:
+	$(CARGO) build
+	mkdir -p $(TEST_DIR)/lib
+	ln -sf $(TARGET_DIR)/debug/libzmq.so $(TEST_DIR)/lib/libzmq.so.5
+	ln -sf libzmq.so.5 $(TEST_DIR)/lib/libzmq.so
+endif
+
+peer: test-lib
+	mkdir -p $(TEST_DIR)
+	$(CC) $(CFLAGS_TEST) $(TEST_ZMQ_CFLAGS) tests/interop/peer.c -o $(TEST_DIR)/peer \
+	  $(TEST_ZMQ_LIBS) -lpthread
+
+# --------------------------------------------------------------- set-up
+
+deps: sysdeps venv
+
+# Debian packages the tests compare against (skipped when present).
+sysdeps:
+	@if [ ! -f /usr/include/zmq.h ] || ! $(SYS_PYTHON) -c 'import zmq' 2>/dev/null \
+	    || ! command -v nm >/dev/null || ! command -v $(CC) >/dev/null; then \
+	  echo "installing libzmq5 libzmq3-dev python3-zmq"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	    libzmq5 libzmq3-dev python3-zmq python3-venv binutils gcc libc6-dev; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed:
+	$(PYTHON) -m venv $(VENV) || { \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv && \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+	$(VENV)/bin/pip install --quiet pyzmq pytest
+	touch $@
+
+clean:
+	rm -rf $(BUILD)
+	$(CARGO) clean

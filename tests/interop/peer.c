@@ -1,0 +1,343 @@
+/* Interop peer: one socket of "our" library, driven by command-line steps.
+ *
+ *   peer TYPE bind|connect ENDPOINT STEP...
+ *
+ * TYPE: REQ REP DEALER ROUTER PUB SUB XPUB XSUB PUSH PULL PAIR.
+ * Steps, run in order:
+ *   id:NAME       set ZMQ_ROUTING_ID (applied before bind/connect)
+ *   sub:TOPIC     ZMQ_SUBSCRIBE (after connect)
+ *   s:F1|F2|...   send a multipart message
+ *   r:F1|F2|...   receive one message and compare every frame
+ *   echo          receive a message and send it back unchanged
+ *   pubsync:T     send T every 10 ms until a line arrives on stdin
+ *   waitsync:T    receive until a message T arrives, print "SYNCED"; later
+ *                 r: steps skip stray T messages
+ * Frame tokens: "@empty" = 0 bytes, "@big" = 1 MiB pattern, else literal.
+ *
+ * Prints "LIB <path>" (the libzmq mapped into this process), then
+ * "READY <endpoint>" after bind/connect, and "OK" at the end. On failure
+ * prints "FAIL: step N (...): why" on stderr and exits 1. Every blocking
+ * call has a 10 s timeout; a watchdog ends the process after 30 s.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <zmq.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BIG_SIZE (1024 * 1024)
+#define MAX_FRAMES 16
+#define TIMEOUT_MS 10000
+
+static const char *cur_step = "setup";
+static int cur_index = 0;
+static const char *sync_topic = NULL;
+
+static void fail (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+static void fail (const char *fmt, ...)
+{
+    va_list ap;
+    fflush (stdout);
+    fprintf (stderr, "FAIL: step %d (%s): ", cur_index, cur_step);
+    va_start (ap, fmt);
+    vfprintf (stderr, fmt, ap);
+    va_end (ap);
+    fprintf (stderr, "\n");
+    _exit (1);
+}
+
+static void on_alarm (int sig)
+{
+    static const char msg[] = "FAIL: watchdog: peer ran for 30 s\n";
+    (void) sig;
+    if (write (2, msg, sizeof msg - 1) < 0) {
+    }
+    _exit (1);
+}
+
+static const struct
+{
+    const char *name;
+    int type;
+} types[] = {{"REQ", ZMQ_REQ},       {"REP", ZMQ_REP},   {"DEALER", ZMQ_DEALER},
+             {"ROUTER", ZMQ_ROUTER}, {"PUB", ZMQ_PUB},   {"SUB", ZMQ_SUB},
+             {"XPUB", ZMQ_XPUB},     {"XSUB", ZMQ_XSUB}, {"PUSH", ZMQ_PUSH},
+             {"PULL", ZMQ_PULL},     {"PAIR", ZMQ_PAIR}};
+
+static unsigned char *big_frame (void)
+{
+    static unsigned char *big;
+    if (!big) {
+        size_t i;
+        big = (unsigned char *) malloc (BIG_SIZE);
+        if (!big)
+            fail ("out of memory");
+        for (i = 0; i < BIG_SIZE; i++)
+            big[i] = (unsigned char) (i % 251);
+    }
+    return big;
+}
+
+typedef struct
+{
+    const void *data;
+    size_t size;
+} frame_t;
+
+/* Splits "a|b|c" (modified in place) into frames. */
+static int parse_frames (char *spec, frame_t *frames)
+{
+    int n = 0;
+    char *p = spec;
+    for (;;) {
+        char *bar = strchr (p, '|');
+        if (n == MAX_FRAMES)
+            fail ("too many frames");
+        if (bar)
+            *bar = 0;
+        if (strcmp (p, "@empty") == 0) {
+            frames[n].data = "";
+            frames[n].size = 0;
+        } else if (strcmp (p, "@big") == 0) {
+            frames[n].data = big_frame ();
+            frames[n].size = BIG_SIZE;
+        } else {
+            frames[n].data = p;
+            frames[n].size = strlen (p);
+        }
+        n++;
+        if (!bar)
+            return n;
+        p = bar + 1;
+    }
+}
+
+static void send_frames (void *s, const frame_t *frames, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        int rc = zmq_send (s, frames[i].data, frames[i].size,
+                           i < n - 1 ? ZMQ_SNDMORE : 0);
+        if (rc != (int) frames[i].size)
+            fail ("send of frame %d (%d bytes) returned %d: %s", i,
+                  (int) frames[i].size, rc, zmq_strerror (errno));
+    }
+}
+
+/* Receives one whole message; returns the number of frames. */
+static int recv_message (void *s, zmq_msg_t *parts, int max)
+{
+    int n = 0;
+    for (;;) {
+        if (n == max)
+            fail ("message has more than %d frames", max);
+        zmq_msg_init (&parts[n]);
+        if (zmq_msg_recv (&parts[n], s, 0) < 0)
+            fail ("recv of frame %d failed: %s", n, zmq_strerror (errno));
+        n++;
+        if (!zmq_msg_more (&parts[n - 1]))
+            return n;
+    }
+}
+
+static void close_parts (zmq_msg_t *parts, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        zmq_msg_close (&parts[i]);
+}
+
+static int is_topic (zmq_msg_t *parts, int n, const char *topic)
+{
+    return n == 1 && zmq_msg_size (&parts[0]) == strlen (topic)
+           && memcmp (zmq_msg_data (&parts[0]), topic, strlen (topic)) == 0;
+}
+
+static void expect (void *s, char *spec)
+{
+    frame_t want[MAX_FRAMES];
+    zmq_msg_t got[MAX_FRAMES];
+    int nwant = parse_frames (spec, want);
+    int ngot, i;
+    for (;;) {
+        ngot = recv_message (s, got, MAX_FRAMES);
+        if (sync_topic && is_topic (got, ngot, sync_topic)) {
+            close_parts (got, ngot);
+            continue;
+        }
+        break;
+    }
+    if (ngot != nwant)
+        fail ("got %d frames, expected %d", ngot, nwant);
+    for (i = 0; i < nwant; i++) {
+        size_t size = zmq_msg_size (&got[i]);
+        if (size != want[i].size)
+            fail ("frame %d: %d bytes, expected %d", i, (int) size,
+                  (int) want[i].size);
+        if (size && memcmp (zmq_msg_data (&got[i]), want[i].data, size) != 0)
+            fail ("frame %d: content differs", i);
+    }
+    close_parts (got, ngot);
+}
+
+static void echo (void *s)
+{
+    zmq_msg_t parts[MAX_FRAMES];
+    int n = recv_message (s, parts, MAX_FRAMES), i;
+    for (i = 0; i < n; i++) {
+        if (zmq_msg_send (&parts[i], s, i < n - 1 ? ZMQ_SNDMORE : 0) < 0)
+            fail ("echo send of frame %d: %s", i, zmq_strerror (errno));
+    }
+}
+
+static void pubsync (void *s, const char *topic)
+{
+    int rounds;
+    for (rounds = 0; rounds < 1000; rounds++) {
+        zmq_pollitem_t item = {NULL, 0, ZMQ_POLLIN, 0};
+        if (zmq_send (s, topic, strlen (topic), ZMQ_DONTWAIT) < 0
+            && errno != EAGAIN)
+            fail ("send: %s", zmq_strerror (errno));
+        if (zmq_poll (&item, 1, 10) < 0)
+            fail ("zmq_poll on stdin: %s", zmq_strerror (errno));
+        if (item.revents & ZMQ_POLLIN) {
+            char line[64];
+            if (!fgets (line, sizeof line, stdin))
+                fail ("stdin closed");
+            return;
+        }
+    }
+    fail ("no go-ahead on stdin after %d sync messages", rounds);
+}
+
+static void waitsync (void *s, const char *topic)
+{
+    zmq_msg_t parts[MAX_FRAMES];
+    for (;;) {
+        int n = recv_message (s, parts, MAX_FRAMES);
+        int hit = is_topic (parts, n, topic);
+        close_parts (parts, n);
+        if (hit)
+            break;
+    }
+    sync_topic = topic;
+    printf ("SYNCED\n");
+    fflush (stdout);
+}
+
+/* Prints the path of the libzmq mapped into this process. */
+static void print_lib (void)
+{
+    char line[1024];
+    FILE *maps = fopen ("/proc/self/maps", "r");
+    if (!maps)
+        fail ("cannot open /proc/self/maps");
+    while (fgets (line, sizeof line, maps)) {
+        char *path = strchr (line, '/');
+        if (path && strstr (path, "libzmq")) {
+            path[strcspn (path, "\n")] = 0;
+            printf ("LIB %s\n", path);
+            break;
+        }
+    }
+    fclose (maps);
+}
+
+static void set_int (void *s, int opt, int val)
+{
+    if (zmq_setsockopt (s, opt, &val, sizeof val) != 0)
+        fail ("setsockopt %d: %s", opt, zmq_strerror (errno));
+}
+
+int main (int argc, char **argv)
+{
+    void *ctx, *s;
+    int type = -1, i;
+    size_t t;
+    char endpoint[1024];
+    size_t eplen = sizeof endpoint;
+
+    signal (SIGALRM, on_alarm);
+    alarm (30);
+    if (argc < 4) {
+        fprintf (stderr, "usage: peer TYPE bind|connect ENDPOINT STEP...\n");
+        return 2;
+    }
+    for (t = 0; t < sizeof types / sizeof types[0]; t++)
+        if (strcmp (argv[1], types[t].name) == 0)
+            type = types[t].type;
+    if (type < 0)
+        fail ("unknown socket type %s", argv[1]);
+
+    ctx = zmq_ctx_new ();
+    if (!ctx)
+        fail ("zmq_ctx_new: %s", zmq_strerror (errno));
+    s = zmq_socket (ctx, type);
+    if (!s)
+        fail ("zmq_socket: %s", zmq_strerror (errno));
+    set_int (s, ZMQ_RCVTIMEO, TIMEOUT_MS);
+    set_int (s, ZMQ_SNDTIMEO, TIMEOUT_MS);
+    set_int (s, ZMQ_LINGER, 5000);
+    for (i = 4; i < argc; i++) {
+        if (strncmp (argv[i], "id:", 3) == 0
+            && zmq_setsockopt (s, ZMQ_ROUTING_ID, argv[i] + 3,
+                               strlen (argv[i] + 3))
+                 != 0)
+            fail ("ZMQ_ROUTING_ID: %s", zmq_strerror (errno));
+    }
+    print_lib ();
+    if (strcmp (argv[2], "bind") == 0) {
+        if (zmq_bind (s, argv[3]) != 0)
+            fail ("bind %s: %s", argv[3], zmq_strerror (errno));
+    } else if (strcmp (argv[2], "connect") == 0) {
+        if (zmq_connect (s, argv[3]) != 0)
+            fail ("connect %s: %s", argv[3], zmq_strerror (errno));
+    } else
+        fail ("expected bind or connect, got %s", argv[2]);
+    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &eplen) != 0)
+        fail ("LAST_ENDPOINT: %s", zmq_strerror (errno));
+    printf ("READY %s\n", endpoint);
+    fflush (stdout);
+
+    for (i = 4; i < argc; i++) {
+        char *step = argv[i];
+        cur_index = i - 3;
+        cur_step = step;
+        if (strncmp (step, "id:", 3) == 0)
+            continue;
+        if (strncmp (step, "sub:", 4) == 0) {
+            if (zmq_setsockopt (s, ZMQ_SUBSCRIBE, step + 4, strlen (step + 4))
+                != 0)
+                fail ("SUBSCRIBE: %s", zmq_strerror (errno));
+        } else if (strncmp (step, "s:", 2) == 0) {
+            frame_t frames[MAX_FRAMES];
+            char *copy = strdup (step + 2);
+            int n = parse_frames (copy, frames);
+            send_frames (s, frames, n);
+        } else if (strncmp (step, "r:", 2) == 0) {
+            char *copy = strdup (step + 2);
+            expect (s, copy);
+        } else if (strcmp (step, "echo") == 0) {
+            echo (s);
+        } else if (strncmp (step, "pubsync:", 8) == 0) {
+            pubsync (s, step + 8);
+        } else if (strncmp (step, "waitsync:", 9) == 0) {
+            waitsync (s, step + 9);
+        } else
+            fail ("unknown step");
+    }
+    cur_step = "close";
+    if (zmq_close (s) != 0)
+        fail ("zmq_close: %s", zmq_strerror (errno));
+    if (zmq_ctx_term (ctx) != 0)
+        fail ("zmq_ctx_term: %s", zmq_strerror (errno));
+    printf ("OK\n");
+    return 0;
+}
