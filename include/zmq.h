@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+/* The integer types of the event interface come from <stdint.h>. */
+#define ZMQ_DEFINED_STDINT 1
+
 /* Version. */
 #define ZMQ_VERSION_MAJOR 4
 #define ZMQ_VERSION_MINOR 3

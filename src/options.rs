@@ -1465,7 +1465,7 @@ mod tests {
             b"10.0.0.0/-1",
             b"10.0.0.0/x",
             b"10.0.0.0/00",
-            b"\010.0.0.1",
+            b"\x0010.0.0.1",
             b"1.2.3",
         ] {
             assert_eq!(
@@ -1568,7 +1568,7 @@ mod tests {
 
     #[test]
     fn security_options_are_not_supported_yet() {
-        assert!(!SECURITY_BUILT && !GSSAPI_BUILT);
+        const { assert!(!SECURITY_BUILT && !GSSAPI_BUILT) };
         let mut o = dealer();
         let key = [1u8; 32];
         let cases: [(i32, &[u8]); 14] = [

@@ -660,11 +660,7 @@ impl IoObject for Session {
                 self.start_connect(r);
             }
             T_LINGER => self.finish(r),
-            T_CONNECT => {
-                if self.engine.as_ref().is_some_and(|e| e.connecting) {
-                    self.engine_error(r);
-                }
-            }
+            T_CONNECT if self.engine.as_ref().is_some_and(|e| e.connecting) => self.engine_error(r),
             T_ZMTP => {
                 let Some(e) = self.engine.as_mut() else {
                     return;

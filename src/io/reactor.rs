@@ -230,16 +230,11 @@ impl Reactor {
     }
 
     fn fire_timers(&mut self, now: Instant) {
-        loop {
-            let Some((&k, _)) = self.timers.iter().next() else {
-                break;
-            };
+        while let Some((&k, &(token, id))) = self.timers.iter().next() {
             if k.0 > now {
                 break;
             }
-            let Some((token, id)) = self.timers.remove(&k) else {
-                break;
-            };
+            self.timers.remove(&k);
             self.with_object(token, |o, r| o.timer(r, token, id));
         }
     }
