@@ -380,9 +380,10 @@ pub(crate) fn disconnect(s: &mut Socket, addr: &str) -> Result<()> {
 pub(crate) fn close_endpoints(s: &mut Socket) {
     for rec in s.endpoints.drain(..) {
         match rec.kind {
+            // The listener stops at once; its sessions flush under LINGER.
             RecKind::Listener { io, token } => io.send(IoCmd::Close {
                 token,
-                linger: false,
+                linger: true,
             }),
             RecKind::Session { io, token, .. } => io.send(IoCmd::Close {
                 token,
