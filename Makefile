@@ -162,7 +162,7 @@ $(VENV)/.installed:
 	$(PYTHON) -m venv $(VENV) || { \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv && \
 	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(VENV)/bin/pip install --quiet pyzmq pytest
+	$(VENV)/bin/pip install --quiet pyzmq==27.3.0 pytest
 	touch $@
 
 clean:
