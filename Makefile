@@ -54,6 +54,7 @@ else
 endif
 
 .PHONY: all release install header demo test test-system interop deps sysdeps \
+        test-debian-header test-install \
         venv test-lib peer clean
 
 # ------------------------------------------------------------------ build
@@ -111,6 +112,31 @@ test: deps
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test
 	$(MAKE) --no-print-directory interop
+	$(MAKE) --no-print-directory test-debian-header
+	$(MAKE) --no-print-directory test-install
+
+# Programs compiled against Debian's /usr/include/zmq.h and linked with its
+# -lzmq run unchanged on our library (LD_LIBRARY_PATH swaps it in).
+test-debian-header: test-lib
+	mkdir -p $(BUILD)/debian-header
+	for d in $(DEMOS) version_check; do \
+	  src=demo/$$d.c; [ -f $$src ] || src=tests/install/$$d.c; \
+	  $(CC) $(CFLAGS_TEST) -I/usr/include $$src -o $(BUILD)/debian-header/$$d -lzmq -lpthread; \
+	done
+	LD_LIBRARY_PATH=$(TEST_DIR)/lib $(BUILD)/debian-header/version_check 4.3.5
+	for d in $(DEMOS); do \
+	  LD_LIBRARY_PATH=$(TEST_DIR)/lib timeout 60 $(BUILD)/debian-header/$$d > /dev/null \
+	    || { echo "=== $$d (Debian header, our library): FAILED"; exit 1; }; \
+	  echo "=== $$d (Debian header, our library): OK"; \
+	done
+
+# `make install` into a scratch prefix, then build a program with pkg-config.
+test-install:
+	rm -rf $(BUILD)/inst
+	$(MAKE) --no-print-directory install PREFIX=$(BUILD)/inst
+	$(CC) $(CFLAGS_TEST) tests/install/version_check.c -o $(BUILD)/inst/version_check \
+	  $$(PKG_CONFIG_PATH=$(BUILD)/inst/lib/pkgconfig pkg-config --cflags --libs libzmq)
+	LD_LIBRARY_PATH=$(BUILD)/inst/lib $(BUILD)/inst/version_check 4.3.5
 
 # Runs everything that can run against the real libzmq, on both sides.
 test-system: deps
