@@ -38,3 +38,43 @@ fn ipc_flushes_big_message_after_close() {
 fn tcp_flushes_big_message_after_close() {
     run("tcp://127.0.0.1:*");
 }
+
+/// The sender closes while the receiver's pipe is full (input stopped): the
+/// peer's hang-up must not drop what is still in the kernel or in the codec.
+fn backlog_survives_hangup(ep: &str) {
+    const N: u32 = 20_000;
+    let ctx = Context::new();
+    let mut pull = ctx.socket(7).unwrap();
+    pull.setsockopt(24, &100i32.to_ne_bytes()).unwrap(); // RCVHWM
+    pull.setsockopt(27, &5000i32.to_ne_bytes()).unwrap(); // RCVTIMEO
+    pull.bind(ep).unwrap();
+    let last = match pull.getsockopt(32).unwrap() {
+        OptVal::Str(s) => s,
+        _ => panic!(),
+    };
+    let ctx2 = Context::new();
+    let mut push = ctx2.socket(8).unwrap();
+    push.setsockopt(17, &5000i32.to_ne_bytes()).unwrap(); // LINGER
+    push.connect(&last).unwrap();
+    for i in 0..N {
+        push.send(&mut Msg::from_slice(&i.to_le_bytes()), 0).unwrap();
+    }
+    // Close and terminate the sender while the receiver has read nothing.
+    push.close();
+    ctx2.term().unwrap();
+    for i in 0..N {
+        let mut m = Msg::new();
+        pull.recv(&mut m, 0).unwrap_or_else(|e| panic!("{ep}: message {i}: {e}"));
+        assert_eq!(m.data(), &i.to_le_bytes());
+    }
+}
+
+#[test]
+fn ipc_backlog_survives_peer_hangup() {
+    backlog_survives_hangup("ipc://*");
+}
+
+#[test]
+fn tcp_backlog_survives_peer_hangup() {
+    backlog_survives_hangup("tcp://127.0.0.1:*");
+}

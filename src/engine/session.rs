@@ -40,8 +40,12 @@ struct Engine {
     interest: u32,
     /// Non-blocking connect still in progress.
     connecting: bool,
-    /// Reading paused because the inbound pipe is at HWM.
+    /// Reading paused because the inbound pipe is at HWM (READABLE is then
+    /// not in `interest`, so a level-triggered fd does not spin).
     input_stopped: bool,
+    /// The fd is registered with epoll. It is taken out when the peer hangs
+    /// up while input is stopped: its data stays in the kernel until read.
+    registered: bool,
     /// A decoded frame that did not fit the pipe yet.
     pending_in: Option<Msg>,
     /// The inbound message being written has more frames.
@@ -157,6 +161,7 @@ impl Session {
             interest: 0,
             connecting,
             input_stopped: false,
+            registered: false,
             pending_in: None,
             in_more: false,
             ready: false,
@@ -186,7 +191,9 @@ impl Session {
 
     fn drop_engine(&mut self, r: &mut Reactor) {
         if let Some(e) = self.engine.take() {
-            r.remove_fd(e.fd.as_raw_fd());
+            if e.registered {
+                r.remove_fd(e.fd.as_raw_fd());
+            }
             if let Some((_, k)) = e.timer {
                 r.cancel_timer(k);
             }
@@ -222,6 +229,7 @@ impl Session {
                     return;
                 }
                 e.interest = interest;
+                e.registered = true;
                 self.engine = Some(e);
                 if in_progress && self.opts.connect_timeout > 0 {
                     let at =
@@ -318,7 +326,9 @@ impl Session {
         let token = self.token;
         if let Some(e) = self.engine.as_mut() {
             if e.interest != want {
-                let _ = r.modify_fd(e.fd.as_raw_fd(), token, want);
+                if e.registered {
+                    let _ = r.modify_fd(e.fd.as_raw_fd(), token, want);
+                }
                 e.interest = want;
             }
         }
@@ -404,6 +414,7 @@ impl Session {
                 };
                 if let Some(m) = e.pending_in.take() {
                     if !self.push_in(m) {
+                        self.stop_input(r);
                         return;
                     }
                     continue;
@@ -426,6 +437,7 @@ impl Session {
                     }
                     Event::Msg(m) => {
                         if !self.push_in(m) {
+                            self.stop_input(r);
                             return;
                         }
                     }
@@ -493,7 +505,8 @@ impl Session {
             let Some(e) = self.engine.as_mut() else {
                 return;
             };
-            if e.connecting {
+            if e.connecting || !e.registered {
+                // Not connected yet, or the peer hung up (input side finishes).
                 return;
             }
             let mut pipe_closed = false;
@@ -518,12 +531,14 @@ impl Session {
                 }
                 return;
             }
-            // SAFETY: out is a valid readable buffer of out.len() bytes.
+            // SAFETY: out is a valid readable buffer of out.len() bytes; MSG_NOSIGNAL
+            // turns a closed peer into EPIPE instead of SIGPIPE.
             let n = unsafe {
-                libc::write(
+                libc::send(
                     e.fd.as_raw_fd(),
                     out.as_ptr() as *const libc::c_void,
                     out.len(),
+                    libc::MSG_NOSIGNAL,
                 )
             };
             if n > 0 {
@@ -561,6 +576,14 @@ impl Session {
         }
     }
 
+    /// The inbound pipe is full: stop watching the fd for input.
+    fn stop_input(&mut self, r: &mut Reactor) {
+        if let Some(e) = self.engine.as_ref() {
+            let want = e.interest & !READABLE;
+            self.set_interest(r, want);
+        }
+    }
+
     fn resume_input(&mut self, r: &mut Reactor) {
         let resumed = match self.engine.as_mut() {
             Some(e) if e.input_stopped => {
@@ -571,7 +594,23 @@ impl Session {
             _ => false,
         };
         if resumed {
+            if let Some(e) = self.engine.as_ref() {
+                let want = e.interest | READABLE;
+                self.set_interest(r, want);
+            }
             self.pump_in(r);
+        }
+    }
+
+    /// The peer hung up while our input is stopped: keep its last bytes in
+    /// the kernel until the socket drains the pipe, but stop polling the fd
+    /// (epoll reports a hang-up whatever the interest).
+    fn park_hung_up(&mut self, r: &mut Reactor) {
+        if let Some(e) = self.engine.as_mut() {
+            if e.registered {
+                r.remove_fd(e.fd.as_raw_fd());
+                e.registered = false;
+            }
         }
     }
 }
@@ -591,6 +630,7 @@ impl IoObject for Session {
                 }
                 if let Some(e) = self.engine.as_mut() {
                     e.interest = READABLE;
+                    e.registered = true;
                 }
                 self.flush_out(r);
                 self.arm_zmtp_timer(r);
@@ -620,7 +660,7 @@ impl IoObject for Session {
             if !stopped {
                 self.pump_in(r);
             } else if events & ERROR != 0 {
-                self.engine_error(r);
+                self.park_hung_up(r);
             }
         }
     }
