@@ -55,18 +55,25 @@ fn backlog_survives_hangup(ep: &str) {
     let ctx2 = Context::new();
     let mut push = ctx2.socket(8).unwrap();
     push.setsockopt(17, &5000i32.to_ne_bytes()).unwrap(); // LINGER
+    push.setsockopt(23, &0i32.to_ne_bytes()).unwrap(); // SNDHWM: never block
     push.connect(&last).unwrap();
     for i in 0..N {
-        push.send(&mut Msg::from_slice(&i.to_le_bytes()), 0).unwrap();
+        push.send(&mut Msg::from_slice(&i.to_le_bytes()), 0)
+            .unwrap();
     }
-    // Close and terminate the sender while the receiver has read nothing.
-    push.close();
-    ctx2.term().unwrap();
+    // Close the sender while the receiver has read nothing: its session
+    // flushes (LINGER) into a receiver whose pipe is full, then hangs up.
+    let t = std::thread::spawn(move || {
+        push.close();
+        ctx2.term().unwrap();
+    });
     for i in 0..N {
         let mut m = Msg::new();
-        pull.recv(&mut m, 0).unwrap_or_else(|e| panic!("{ep}: message {i}: {e}"));
+        pull.recv(&mut m, 0)
+            .unwrap_or_else(|e| panic!("{ep}: message {i}: {e}"));
         assert_eq!(m.data(), &i.to_le_bytes());
     }
+    t.join().unwrap();
 }
 
 #[test]
