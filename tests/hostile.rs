@@ -14,9 +14,11 @@
 //!
 //! The tests share one lock: the fd count is process-wide.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -44,6 +46,43 @@ const ZMQ_HANDSHAKE_IVL: i32 = 66;
 const DEADLINE: Duration = Duration::from_secs(5);
 
 static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Counts the bytes allocated and not yet freed by the whole process (the
+/// library included), so a test can tell per-connection leaks from caches.
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards to the system allocator; only adds counting.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(l.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(l.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc_zeroed(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE_BYTES.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live_bytes() -> isize {
+    LIVE_BYTES.load(Ordering::Relaxed)
+}
 
 fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
@@ -732,4 +771,52 @@ fn router_bad_peer_keeps_good_route() {
     expect_closed(&mut bad, "router bad peer");
     drop(bad);
     rig.finish("router");
+}
+
+/// Connections that complete the handshake (so a pipe is attached to the
+/// socket and later detached), send part of a multipart message and go away:
+/// after a warm-up, another 1000 of them must not grow the heap (no pipe,
+/// session, routing entry or buffer kept per dead connection).
+#[test]
+fn no_heap_growth_per_connection() {
+    let _g = serial();
+    for server_type in [PULL, ROUTER] {
+        let mut rig = Rig::new(server_type, "tcp", &[]);
+        let peer = if server_type == ROUTER {
+            "DEALER"
+        } else {
+            "PUSH"
+        };
+        let mut bytes = handshake(peer);
+        bytes.extend_from_slice(&frame(0x01, b"partial"));
+        let churn = |rig: &mut Rig, batches: usize| {
+            for _ in 0..batches {
+                let mut conns: Vec<TcpStream> = (0..50).map(|_| rig.connect_tcp()).collect();
+                for c in &mut conns {
+                    send_raw(c, &bytes);
+                }
+                // Wait for our greeting + READY: the handshake is done.
+                for c in &mut conns {
+                    let mut buf = [0u8; 64];
+                    c.set_timeout(DEADLINE);
+                    c.read_exact(&mut buf).unwrap();
+                }
+                drop(conns);
+                wait_fds(rig.baseline, "heap churn");
+                // Lets the socket process attach/detach commands.
+                rig.good_round(1);
+            }
+        };
+        churn(&mut rig, 4);
+        let before = live_bytes();
+        churn(&mut rig, 20);
+        let grown = live_bytes() - before;
+        eprintln!("type {server_type}: heap grew {grown} bytes over 1000 connections");
+        assert!(
+            grown < 64 * 1024,
+            "heap grew by {grown} bytes over 1000 connections"
+        );
+        rig.assert_nothing_queued();
+        rig.finish("heap churn");
+    }
 }
