@@ -808,15 +808,61 @@ fn no_heap_growth_per_connection() {
             }
         };
         churn(&mut rig, 4);
-        let before = live_bytes();
-        churn(&mut rig, 20);
-        let grown = live_bytes() - before;
-        eprintln!("type {server_type}: heap grew {grown} bytes over 1000 connections");
+        // A leak of 64 bytes or more per connection grows the heap in every
+        // window; the test harness's own allocations (other tests' results)
+        // may disturb one window, not three.
+        let mut windows = Vec::new();
+        for _ in 0..3 {
+            let before = live_bytes();
+            churn(&mut rig, 20);
+            let grown = live_bytes() - before;
+            windows.push(grown);
+            if grown < 64 * 1024 {
+                break;
+            }
+        }
+        eprintln!("type {server_type}: heap growth per 1000 connections: {windows:?}");
         assert!(
-            grown < 64 * 1024,
-            "heap grew by {grown} bytes over 1000 connections"
+            windows.iter().any(|&g| g < 64 * 1024),
+            "heap grew by {windows:?} bytes in each window of 1000 connections"
         );
         rig.assert_nothing_queued();
         rig.finish("heap churn");
     }
+}
+
+/// A peer that sends PINGs and never reads our PONGs must not make us queue
+/// PONGs without bound (libzmq keeps at most one pending PONG).
+#[test]
+fn ping_flood_without_reading() {
+    let _g = serial();
+    let mut rig = Rig::new(PULL, "tcp", &[]);
+    let mut bad = rig.connect_tcp();
+    send_raw(&mut bad, &handshake("PUSH"));
+    // Each PING carries a 16-byte context, echoed in its PONG: 23 bytes back.
+    let ping = command(b"\x04PING\x00\x00sixteen-byte-ctx");
+    let batch: Vec<u8> = ping
+        .iter()
+        .copied()
+        .cycle()
+        .take(ping.len() * 40_000)
+        .collect();
+    let before = live_bytes();
+    for _ in 0..30 {
+        send_raw(&mut bad, &batch); // 30 x 1 MB of PINGs
+    }
+    // A data frame after them: once it arrives every PING has been handled.
+    send_raw(&mut bad, &frame(0x00, b"after pings"));
+    let mut m = Msg::new();
+    rig.server.recv(&mut m, 0).unwrap();
+    assert_eq!(m.data(), b"after pings");
+    let grown = live_bytes() - before;
+    eprintln!("heap grew {grown} bytes under a PING flood");
+    assert!(
+        grown < 4 << 20,
+        "heap grew by {grown} bytes while a peer sent PINGs and read nothing"
+    );
+    rig.good_round(10);
+    drop(bad);
+    rig.finish("ping flood");
 }
