@@ -43,7 +43,7 @@ run_one() {
     name=$(basename "$exe")
     name=${name%-*[0-9a-f]} # drop cargo's hash
     if LD_LIBRARY_PATH=$(dirname "$exe")/lib timeout 600 valgrind -q \
-        --leak-check=full --show-leak-kinds=definite,indirect,possible \
+        --leak-check=full --show-leak-kinds=definite,indirect \
         --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
         --log-file="$logs/$name.log" "$exe" >"$logs/$name.out" 2>&1; then
         echo "ok      $name"
