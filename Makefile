@@ -5,6 +5,8 @@
 #   make header           regenerate include/zmq.h (cbindgen, via tests/header.rs)
 #   make demo             build and run the demo programs against build/lib
 #   make test             fmt, clippy, cargo test (unit + C + header), interop, pyzmq
+#   make valgrind         C, integration and unit tests under valgrind memcheck
+#                         (tests/valgrind.sh, about a minute on 2 cores)
 #   make test-system      the C tests, interop, pyzmq scripts and demos against the
 #                         system libzmq: proves the tests themselves
 #
@@ -53,7 +55,7 @@ else
   OUR_INCLUDE := $(CURDIR)/include
 endif
 
-.PHONY: all release install header demo test test-system interop deps sysdeps \
+.PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
         test-debian-header test-install \
         venv test-lib peer clean
 
@@ -137,6 +139,10 @@ test-install:
 	$(CC) $(CFLAGS_TEST) tests/install/version_check.c -o $(BUILD)/inst/version_check \
 	  $$(PKG_CONFIG_PATH=$(BUILD)/inst/lib/pkgconfig pkg-config --cflags --libs libzmq)
 	LD_LIBRARY_PATH=$(BUILD)/inst/lib $(BUILD)/inst/version_check 4.3.5
+
+# Memory errors and leaks (needs valgrind; not part of `test` yet).
+valgrind:
+	tests/valgrind.sh
 
 # Runs everything that can run against the real libzmq, on both sides.
 test-system: deps

@@ -195,6 +195,7 @@ ctests! {
     test_atomic_counter,
     test_ctx_term,
     test_errors,
+    test_ffi_misuse,
     test_fd_events,
     test_hwm,
     test_immediate,

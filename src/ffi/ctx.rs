@@ -40,13 +40,31 @@ impl CtxHandle {
     }
 }
 
+/// Addresses of the context handles that `zmq_ctx_new`/`zmq_init` returned
+/// and `zmq_ctx_term` has not freed yet. A context pointer is looked up here
+/// before it is read, so a terminated (freed) context or a stray pointer gives
+/// EFAULT without touching its memory. Contexts are few and this is not on
+/// the message path, so a locked list is enough.
+static LIVE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+/// Hands a new context to C, recording it as live.
+fn publish(h: Box<CtxHandle>) -> *mut c_void {
+    let p = Box::into_raw(h) as *mut c_void;
+    LIVE.lock().push(p as usize);
+    p
+}
+
 /// The live context behind `p`: EFAULT for NULL, garbage or terminated ones.
 ///
 /// # Safety
-/// `p` is NULL or points to memory readable for 4 bytes; if it carries the
-/// live tag it is a `CtxHandle` that stays alive for `'a`.
+/// If `p` is a context handle that has not been terminated, it stays alive
+/// for `'a` (no concurrent `zmq_ctx_term`). Any other value is rejected
+/// without being dereferenced.
 pub(crate) unsafe fn ctx_ref<'a>(p: *mut c_void) -> Result<&'a CtxHandle> {
-    // SAFETY: forwarded contract.
+    if p.is_null() || !LIVE.lock().contains(&(p as usize)) {
+        return Err(Errno::EFAULT);
+    }
+    // SAFETY: a live context handle, allocated by `publish`.
     match unsafe { read_tag(p) } {
         // SAFETY: the live tag is only written by zmq_ctx_new into a CtxHandle.
         Some(CTX_TAG_LIVE) => Ok(unsafe { &*(p as *const CtxHandle) }),
@@ -58,7 +76,7 @@ pub(crate) unsafe fn ctx_ref<'a>(p: *mut c_void) -> Result<&'a CtxHandle> {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_new() -> *mut c_void {
     guard("zmq_ctx_new", std::ptr::null_mut(), || {
-        Ok(Box::into_raw(Box::new(CtxHandle::new())) as *mut c_void)
+        Ok(publish(Box::new(CtxHandle::new())))
     })
 }
 
@@ -74,6 +92,7 @@ pub unsafe extern "C" fn zmq_ctx_term(context_: *mut c_void) -> c_int {
         let h = unsafe { ctx_ref(context_)? };
         h.ctx.term()?;
         h.tag.store(CTX_TAG_DEAD, Ordering::Release);
+        LIVE.lock().retain(|&a| a != context_ as usize);
         let shells = std::mem::take(&mut *h.closed.lock());
         for s in shells {
             // SAFETY: each shell was leaked by zmq_close with Box::into_raw and
@@ -135,7 +154,7 @@ pub extern "C" fn zmq_init(io_threads_: c_int) -> *mut c_void {
         }
         let h = Box::new(CtxHandle::new());
         h.ctx.set(crate::ctx::opt::IO_THREADS, io_threads_)?;
-        Ok(Box::into_raw(h) as *mut c_void)
+        Ok(publish(h))
     })
 }
 
@@ -189,6 +208,11 @@ mod tests {
             assert_eq!(zmq_ctx_get(c, 6), 64);
             assert_eq!(zmq_ctx_shutdown(c), 0);
             assert_eq!(zmq_ctx_term(c), 0);
+            // Freed: rejected without reading it.
+            assert_eq!(zmq_ctx_term(c), -1);
+            assert_eq!(errno(), libc::EFAULT);
+            assert_eq!(zmq_ctx_get(c, 1), -1);
+            assert_eq!(errno(), libc::EFAULT);
         }
         assert!(zmq_init(-1).is_null());
         assert_eq!(errno(), libc::EINVAL);

@@ -32,6 +32,9 @@
 //! [`socket::SocketHandle`]. After `zmq_close` the socket handle's shell stays
 //! allocated with a dead tag, so later calls give ENOTSOCK instead of touching
 //! freed memory; the shells are freed when their context is terminated.
+//! Context handles are also looked up in a list of live contexts before they
+//! are read, so a terminated context (freed by `zmq_ctx_term`) gives EFAULT
+//! without its memory being touched.
 
 pub mod boundary;
 pub mod constants;

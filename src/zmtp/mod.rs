@@ -87,6 +87,11 @@ const V3_GREETING_LEN: usize = 64;
 const INBUF_KEEP: usize = 64 * 1024;
 /// An empty output buffer with more capacity than this is shrunk.
 const OUTBUF_KEEP: usize = 4 * 1024 * 1024;
+/// No PONG is queued behind more unsent output than this: a peer that sends
+/// PINGs and never reads cannot grow our output without bound (libzmq keeps
+/// at most one pending PONG). The peer is not reading anyway, and any frame
+/// it eventually receives resets its heartbeat timers (Z8).
+const PONG_BACKLOG: usize = 64 * 1024;
 
 /// What a connection needs from the socket's options.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -814,6 +819,9 @@ impl Zmtp {
                 let ctx = &ctx[..ctx.len().min(16)];
                 if ttl > 0 && self.ttl_at.is_none() && !self.flow_stopped {
                     self.ttl_at = Some(now + Duration::from_millis(u64::from(ttl) * 100));
+                }
+                if self.output().len() >= PONG_BACKLOG {
+                    return None;
                 }
                 if self.opos > 0 && self.opos * 2 >= self.out.len() {
                     self.out.drain(..self.opos);

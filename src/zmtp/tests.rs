@@ -597,6 +597,26 @@ fn ping_pong() {
 }
 
 #[test]
+fn pongs_do_not_pile_up_behind_unread_output() {
+    let now = t0();
+    let mut z = handshaken(cfg(PULL), "PUSH", 1, now);
+    take_out(&mut z);
+    // 100k PINGs, none of our output consumed: the PONGs stop at the cap.
+    let ping = frame(4, b"\x04PING\x00\x000123456789abcdef");
+    for _ in 0..100 {
+        z.input(&ping.repeat(1000));
+        drain(&mut z, now).unwrap();
+    }
+    let queued = z.output().len();
+    assert!(queued < 70 * 1024, "{queued} bytes of PONG queued");
+    // Once the output drains, PINGs are answered again.
+    take_out(&mut z);
+    z.input(&frame(4, b"\x04PING\x00\x00hi"));
+    drain(&mut z, now).unwrap();
+    assert_eq!(take_out(&mut z), b"\x04\x07\x04PONGhi");
+}
+
+#[test]
 fn heartbeat_ping_and_timeout() {
     let now = t0();
     let ca = Config {
