@@ -512,7 +512,7 @@ impl Session {
             let mut pipe_closed = false;
             if e.ready {
                 if let Some(p) = self.pipe.as_mut() {
-                    while e.zmtp.output().len() < OUT_BATCH {
+                    while e.zmtp.output_len() < OUT_BATCH {
                         match p.read() {
                             Read::Msg(m) => e.zmtp.encode(&m),
                             Read::Empty => break,

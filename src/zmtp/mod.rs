@@ -92,6 +92,11 @@ const OUTBUF_KEEP: usize = 4 * 1024 * 1024;
 /// at most one pending PONG). The peer is not reading anyway, and any frame
 /// it eventually receives resets its heartbeat timers (Z8).
 const PONG_BACKLOG: usize = 64 * 1024;
+/// Frame bodies at least this large are written straight from the message
+/// instead of being copied into the output buffer (libzmq's encoder does the
+/// same for bodies larger than its batch), so a multi-gigabyte message is not
+/// held twice.
+pub const ZERO_COPY_MIN: usize = 64 * 1024;
 
 /// What a connection needs from the socket's options.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,6 +248,18 @@ struct BigFrame {
     body: Vec<u8>,
 }
 
+/// A large frame body being written from its message, not from `out`.
+struct BigOut {
+    /// Everything queued before the body, ending with the body's header.
+    head: Vec<u8>,
+    /// Bytes of `head` already written.
+    hpos: usize,
+    /// Holds the body (a reference, not a copy) until it is written.
+    msg: Msg,
+    /// Bytes of the body already written.
+    pos: usize,
+}
+
 enum Body {
     /// `inbuf[start..end]`, valid until the next `input_buf`.
     In(usize, usize),
@@ -292,8 +309,11 @@ pub struct Zmtp {
     /// The last `input_buf` lent `big`'s storage rather than `inbuf`.
     lent_big: bool,
 
+    /// Bytes to write; while `big_out` is set, what follows its body.
     out: Vec<u8>,
     opos: usize,
+    /// A large body written without a copy; goes out before `out`.
+    big_out: Option<BigOut>,
     /// Frames encoded before Ready, sent once the handshake is done.
     early: Vec<Msg>,
 
@@ -358,6 +378,7 @@ impl Zmtp {
             lent_big: false,
             out,
             opos: 0,
+            big_out: None,
             early: Vec::new(),
             peer: None,
             msg_meta: None,
@@ -494,13 +515,41 @@ impl Zmtp {
         self.encode_frame(msg);
     }
 
-    /// Bytes waiting to be written to the fd.
+    /// Bytes waiting to be written to the fd, or the first part of them
+    /// (see [`output_len`](Self::output_len)): empty only when nothing waits.
     pub fn output(&self) -> &[u8] {
+        if let Some(b) = &self.big_out {
+            if b.hpos < b.head.len() {
+                return &b.head[b.hpos..];
+            }
+            return &b.msg.data()[b.pos..];
+        }
         &self.out[self.opos..]
+    }
+
+    /// All bytes waiting to be written, of which [`output`](Self::output)
+    /// may show only the first part.
+    pub fn output_len(&self) -> usize {
+        let big = self
+            .big_out
+            .as_ref()
+            .map_or(0, |b| b.head.len() - b.hpos + b.msg.data().len() - b.pos);
+        big + self.out.len() - self.opos
     }
 
     /// `n` bytes of [`output`](Self::output) were written.
     pub fn consume_output(&mut self, n: usize) {
+        if let Some(b) = &mut self.big_out {
+            if b.hpos < b.head.len() {
+                b.hpos = (b.hpos + n).min(b.head.len());
+            } else {
+                b.pos = (b.pos + n).min(b.msg.data().len());
+                if b.pos == b.msg.data().len() {
+                    self.big_out = None;
+                }
+            }
+            return;
+        }
         self.opos = (self.opos + n).min(self.out.len());
         if self.opos == self.out.len() {
             self.out.clear();
@@ -820,7 +869,7 @@ impl Zmtp {
                 if ttl > 0 && self.ttl_at.is_none() && !self.flow_stopped {
                     self.ttl_at = Some(now + Duration::from_millis(u64::from(ttl) * 100));
                 }
-                if self.output().len() >= PONG_BACKLOG {
+                if self.output_len() >= PONG_BACKLOG {
                     return None;
                 }
                 if self.opos > 0 && self.opos * 2 >= self.out.len() {
@@ -923,6 +972,16 @@ impl Zmtp {
                 }
                 put_header_v2(&mut self.out, more, msg.is_command(), data.len());
             }
+        }
+        if data.len() >= ZERO_COPY_MIN && self.big_out.is_none() {
+            // Later output goes to a fresh `out`, written after the body.
+            self.big_out = Some(BigOut {
+                head: std::mem::take(&mut self.out),
+                hpos: std::mem::take(&mut self.opos),
+                msg: msg.clone(),
+                pos: 0,
+            });
+            return;
         }
         self.out.extend_from_slice(data);
     }

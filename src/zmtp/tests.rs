@@ -26,9 +26,19 @@ fn drain(z: &mut Zmtp, now: Instant) -> Result<Vec<Event>, Error> {
     Ok(v)
 }
 
+/// Everything queued for the wire, in order (`output` may show it in parts).
 fn take_out(z: &mut Zmtp) -> Vec<u8> {
-    let o = z.output().to_vec();
-    z.consume_output(o.len());
+    let mut o = Vec::new();
+    loop {
+        let part = z.output();
+        if part.is_empty() {
+            break;
+        }
+        let n = part.len();
+        o.extend_from_slice(part);
+        z.consume_output(n);
+    }
+    assert_eq!(z.output_len(), 0);
     o
 }
 
@@ -571,6 +581,34 @@ fn unexpected_before_ready() {
     let mut z = handshaken(cfg(PULL), "PUSH", 1, now);
     z.input(&ready_cmd(&[("Socket-Type", b"PUSH")]));
     assert!(drain(&mut z, now).unwrap().is_empty());
+}
+
+#[test]
+fn large_body_written_from_message_in_order() {
+    let now = t0();
+    let mut z = handshaken(cfg(PULL), "PUSH", 1, now);
+    take_out(&mut z);
+    let big = vec![9u8; ZERO_COPY_MIN + 5];
+    let mut first = Msg::from_slice(b"a");
+    first.set_more(true);
+    z.encode(&first);
+    let big_msg = Msg::from_vec(big.clone());
+    z.encode(&big_msg);
+    // The body is not copied: output shows the queued bytes, then the
+    // message's own storage.
+    assert_eq!(z.output(), &[1, 1, b'a', 2, 0, 0, 0, 0, 0, 1, 0, 5][..]);
+    assert_eq!(z.output_len(), 12 + big.len());
+    let n = z.output().len();
+    z.consume_output(n);
+    assert_eq!(z.output().as_ptr(), big_msg.data().as_ptr());
+    // A PONG and a frame queued meanwhile go after the body.
+    z.input(&frame(4, b"\x04PING\x00\x00"));
+    drain(&mut z, now).unwrap();
+    z.encode(&Msg::from_slice(b"z"));
+    z.consume_output(1000);
+    let mut want = big[1000..].to_vec();
+    want.extend_from_slice(b"\x04\x05\x04PONG\x00\x01z");
+    assert_eq!(take_out(&mut z), want);
 }
 
 #[test]
