@@ -869,7 +869,9 @@ impl Zmtp {
                 if ttl > 0 && self.ttl_at.is_none() && !self.flow_stopped {
                     self.ttl_at = Some(now + Duration::from_millis(u64::from(ttl) * 100));
                 }
-                if self.output_len() >= PONG_BACKLOG {
+                // Only copied bytes count: a large body waiting to be written
+                // from its message costs no buffer space here.
+                if self.out.len() - self.opos >= PONG_BACKLOG {
                     return None;
                 }
                 if self.opos > 0 && self.opos * 2 >= self.out.len() {
