@@ -80,6 +80,15 @@ pub struct CtxInner {
     terminating: AtomicBool,
 }
 
+/// Keeps `zmq_ctx_term` waiting while it lives (see `CtxInner::hold_guard`).
+pub(crate) struct CtxHold(Arc<CtxInner>);
+
+impl Drop for CtxHold {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
 /// A context handle (the C `void *context`).
 pub struct Context {
     inner: Arc<CtxInner>,
@@ -130,6 +139,14 @@ impl CtxInner {
     /// Marks one more thing `zmq_ctx_term` must wait for.
     pub(crate) fn hold(&self) {
         *self.busy.lock() += 1;
+    }
+
+    /// `hold` tied to a value: released when the guard is dropped, so an
+    /// object that dies any way at all (even by a caught panic) lets
+    /// `zmq_ctx_term` finish.
+    pub(crate) fn hold_guard(self: &Arc<Self>) -> CtxHold {
+        self.hold();
+        CtxHold(self.clone())
     }
 
     /// Releases what `hold` took.

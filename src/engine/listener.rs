@@ -3,7 +3,7 @@
 //! close) closes the sessions it started.
 
 use super::session::Session;
-use crate::ctx::CtxInner;
+use crate::ctx::{CtxHold, CtxInner};
 use crate::io::reactor::{new_token, IoObject, Reactor, READABLE};
 use crate::options::Options;
 use crate::pipe::PipeEvent;
@@ -31,6 +31,8 @@ pub struct Listener {
     bound: Option<Bound>,
     socket: Arc<SocketShared>,
     ctx: Arc<CtxInner>,
+    /// Keeps `zmq_ctx_term` waiting until this listener is gone.
+    hold: Option<CtxHold>,
     opts: Options,
     children: Vec<u64>,
     token: u64,
@@ -43,10 +45,10 @@ impl Listener {
         ctx: Arc<CtxInner>,
         opts: Options,
     ) -> Listener {
-        ctx.hold();
         Listener {
             bound: Some(bound),
             socket,
+            hold: Some(ctx.hold_guard()),
             ctx,
             opts,
             children: Vec::new(),
@@ -62,7 +64,7 @@ impl Listener {
                 r.close_later(c, linger);
             }
             r.remove(self.token);
-            self.ctx.release();
+            self.hold = None;
         }
     }
 }

@@ -11,7 +11,7 @@
 //! `Zmtp::encode` → one large `write` (resume on EPOLLOUT).
 
 use super::Addr;
-use crate::ctx::CtxInner;
+use crate::ctx::{CtxHold, CtxInner};
 use crate::error::Errno;
 use crate::io::reactor::{IoNotifier, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
 use crate::msg::{flags, Msg};
@@ -54,6 +54,8 @@ struct Engine {
     ready: bool,
     peer_address: String,
     timer: Option<(Instant, TimerKey)>,
+    /// CONNECT_TIMEOUT timer of a pending connect.
+    connect_timer: Option<TimerKey>,
 }
 
 enum Kind {
@@ -67,7 +69,8 @@ enum Kind {
 pub struct Session {
     kind: Kind,
     socket: Arc<SocketShared>,
-    ctx: Arc<CtxInner>,
+    /// Keeps `zmq_ctx_term` waiting until this session is gone.
+    hold: Option<CtxHold>,
     opts: Options,
     pipe: Option<Pipe>,
     engine: Option<Engine>,
@@ -92,12 +95,12 @@ impl Session {
         opts: Options,
         pipe: Option<Pipe>,
     ) -> Session {
-        ctx.hold();
+        let hold = Some(ctx.hold_guard());
         let backoff = Duration::from_millis(opts.reconnect_ivl.max(0) as u64);
         Session {
             kind: Kind::Connect { addr, backoff },
             socket,
-            ctx,
+            hold,
             opts,
             pipe,
             engine: None,
@@ -119,11 +122,11 @@ impl Session {
         ctx: Arc<CtxInner>,
         opts: Options,
     ) -> Session {
-        ctx.hold();
+        let hold = Some(ctx.hold_guard());
         let mut s = Session {
             kind: Kind::Accepted,
             socket,
-            ctx,
+            hold,
             opts,
             pipe: None,
             engine: None,
@@ -167,6 +170,7 @@ impl Session {
             ready: false,
             peer_address,
             timer: None,
+            connect_timer: None,
         }
     }
 
@@ -186,7 +190,7 @@ impl Session {
             p.terminate();
         }
         r.remove(self.token);
-        self.ctx.release();
+        self.hold = None;
     }
 
     fn drop_engine(&mut self, r: &mut Reactor) {
@@ -195,6 +199,9 @@ impl Session {
                 r.remove_fd(e.fd.as_raw_fd());
             }
             if let Some((_, k)) = e.timer {
+                r.cancel_timer(k);
+            }
+            if let Some(k) = e.connect_timer {
                 r.cancel_timer(k);
             }
         }
@@ -234,7 +241,10 @@ impl Session {
                 if in_progress && self.opts.connect_timeout > 0 {
                     let at =
                         Instant::now() + Duration::from_millis(self.opts.connect_timeout as u64);
-                    r.add_timer(self.token, T_CONNECT, at);
+                    let key = r.add_timer(self.token, T_CONNECT, at);
+                    if let Some(e) = self.engine.as_mut() {
+                        e.connect_timer = Some(key);
+                    }
                 }
                 if !in_progress {
                     self.connected(r);
@@ -256,6 +266,9 @@ impl Session {
         );
         if let Some(e) = self.engine.as_mut() {
             e.connecting = false;
+            if let Some(k) = e.connect_timer.take() {
+                r.cancel_timer(k);
+            }
             if is_tcp {
                 let _ = tcp::tune(std::os::fd::AsFd::as_fd(&e.fd), &so);
             } else {
