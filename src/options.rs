@@ -23,6 +23,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::error::{Errno, Result};
 use crate::z85;
+use crate::zmtp::socket_types as st;
 
 /// PLAIN, CURVE and ZAP (ZAP_DOMAIN) are implemented. While false, their
 /// setters return ENOTSUP; the validation below is complete and tested, so
@@ -289,7 +290,7 @@ impl Options {
             sndbuf: -1,
             rcvbuf: -1,
             // XSUB and SUB never keep zmq_ctx_term waiting (libzmq's xsub_t).
-            linger: if !blocky || socket_type == 2 || socket_type == 10 {
+            linger: if !blocky || socket_type == st::SUB || socket_type == st::XSUB {
                 0
             } else {
                 -1
@@ -355,7 +356,7 @@ impl Options {
             vmci_buffer_min_size: 0,
             vmci_buffer_max_size: 0,
             vmci_connect_timeout: -1,
-            recv_routing_id: socket_type == 6 || socket_type == 11,
+            recv_routing_id: socket_type == st::ROUTER || socket_type == st::STREAM,
             tcp_accept_filter_masks: Vec::new(),
             ipc_uid_accept_filters: Vec::new(),
             ipc_gid_accept_filters: Vec::new(),
@@ -537,7 +538,9 @@ impl Options {
                 self.connect_routing_id = v.to_vec();
             }
             // ROUTER only (router_t); its pattern may claim it first.
-            opt::ROUTER_NOTIFY if self.socket_type == 6 => self.router_notify = int_in(v, 0, 3)?,
+            opt::ROUTER_NOTIFY if self.socket_type == st::ROUTER => {
+                self.router_notify = int_in(v, 0, 3)?
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
@@ -1038,8 +1041,7 @@ fn nonempty(v: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    const DEALER: i32 = 5;
-    const ROUTER: i32 = 6;
+    use crate::zmtp::socket_types::{DEALER, ROUTER};
 
     fn i(x: i32) -> [u8; 4] {
         x.to_ne_bytes()

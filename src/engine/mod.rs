@@ -151,8 +151,10 @@ pub(crate) fn bind(s: &mut Socket, addr: &str) -> Result<String> {
     Ok(uri)
 }
 
+/// L4: types for which a repeated connect to one endpoint is a no-op.
 fn is_single_connect(socket_type: i32) -> bool {
-    matches!(socket_type, 5 | 2 | 1 | 3)
+    use crate::zmtp::socket_types::{DEALER, PUB, REQ, SUB};
+    matches!(socket_type, DEALER | SUB | PUB | REQ)
 }
 
 pub(crate) fn connect(s: &mut Socket, addr: &str) -> Result<()> {

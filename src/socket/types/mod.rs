@@ -31,21 +31,8 @@ mod xsub;
 #[cfg(test)]
 mod testutil;
 
-/// Socket type numbers (`zmq.h`).
-pub mod kind {
-    pub const PAIR: i32 = 0;
-    pub const PUB: i32 = 1;
-    pub const SUB: i32 = 2;
-    pub const REQ: i32 = 3;
-    pub const REP: i32 = 4;
-    pub const DEALER: i32 = 5;
-    pub const ROUTER: i32 = 6;
-    pub const PULL: i32 = 7;
-    pub const PUSH: i32 = 8;
-    pub const XPUB: i32 = 9;
-    pub const XSUB: i32 = 10;
-    pub const STREAM: i32 = 11;
-}
+/// Socket type numbers (`zmq.h`), defined once in the ZMTP module.
+pub use crate::zmtp::socket_types as kind;
 
 /// Socket-type-specific option numbers (`zmq.h`).
 pub mod opt {
