@@ -214,6 +214,7 @@ ctests! {
     test_reqrep_fsm,
     test_router,
     test_socket_pairs,
+    test_tcp_addresses,
     test_timeouts,
     test_timers,
     test_unbind_disconnect,
