@@ -200,6 +200,7 @@ ctests! {
     test_hwm,
     test_immediate,
     test_last_endpoint,
+    test_ipc_forms,
     test_large_msg,
     test_lb_fq,
     test_linger,
