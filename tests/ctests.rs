@@ -198,6 +198,7 @@ ctests! {
     test_ffi_misuse,
     test_fd_events,
     test_hwm,
+    test_handshake_timeout,
     test_heartbeats,
     test_immediate,
     test_last_endpoint,
