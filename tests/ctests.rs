@@ -213,6 +213,7 @@ ctests! {
     test_poll,
     test_pubsub_filter,
     test_reconnect,
+    test_reconnect_options,
     test_recv_truncate,
     test_reqrep_fsm,
     test_router,
