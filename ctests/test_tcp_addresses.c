@@ -77,6 +77,21 @@ static void ipv4_forms (void *ctx)
     check_flow (ctx, pull, conn);
     snprintf (conn, sizeof conn, "tcp://127.0.0.1:*;localhost:%d", port);
     check_flow (ctx, pull, conn);
+    /* the source address is really used: the peer sees 127.0.0.2 */
+    {
+        zmq_msg_t msg;
+        const char *peer;
+        void *push = test_socket (ctx, ZMQ_PUSH);
+        snprintf (conn, sizeof conn, "tcp://127.0.0.2:0;127.0.0.1:%d", port);
+        CHECK_RC (zmq_connect (push, conn));
+        SEND_STR (push, "from 127.0.0.2", 0);
+        CHECK_RC (zmq_msg_init (&msg));
+        CHECK_RC (zmq_msg_recv (&msg, pull, 0));
+        peer = zmq_msg_gets (&msg, "Peer-Address");
+        CHECK_STR (peer, "127.0.0.2");
+        CHECK_RC (zmq_msg_close (&msg));
+        close_socket (push);
+    }
     close_socket (pull);
 
     /* all interfaces */
