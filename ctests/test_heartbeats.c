@@ -1,6 +1,6 @@
 /* ZMTP heartbeats (Z8): option values, a quiet but healthy connection that
  * heartbeats keep alive, a peer that stops answering PINGs (closed after
- * HEARTBEAT_TIMEOUT, then the connecting socket reconnects), and a peer's PING
+ * HEARTBEAT_TIMEOUT, then a connecting socket reconnects), and a peer's PING
  * TTL (answered with a PONG echoing the context; the connection closes when
  * nothing follows within the TTL). The misbehaving peer is a raw TCP socket. */
 #include "testutil.h"
@@ -80,6 +80,7 @@ static void silent_peer (void *ctx)
     void *s = test_socket (ctx, ZMQ_DEALER);
     set_int (s, ZMQ_HEARTBEAT_IVL, 100);
     set_int (s, ZMQ_HEARTBEAT_TIMEOUT, 300);
+    set_int (s, ZMQ_HEARTBEAT_TTL, 2000);
     lfd = raw_listen (&port);
     snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     CHECK_RC (zmq_connect (s, ep));
@@ -98,7 +99,8 @@ static void silent_peer (void *ctx)
         FAIL ("closed after %lld ms, before the heartbeat timeout",
               closed_after);
     CHECK (raw_has_command (&cap, "\x05READY", 6));
-    CHECK (raw_has_command (&cap, "\x04PING", 5));
+    /* the PING carries HEARTBEAT_TTL in deciseconds (2000 ms = 0x0014) */
+    CHECK (raw_has_command (&cap, "\x04PING\x00\x14", 7));
     close (fd);
     /* reconnect: a second connection arrives at the listener */
     fd2 = raw_accept (lfd, 2000);
@@ -107,6 +109,33 @@ static void silent_peer (void *ctx)
     close (fd2);
     close_socket (s);
     close (lfd);
+}
+
+/* The accepting side: a client that completes the handshake and then stays
+ * silent is dropped after the heartbeat timeout. */
+static void silent_client (void *ctx)
+{
+    char ep[256];
+    raw_capture_t cap;
+    long long t0, closed_after;
+    int fd;
+    void *s = test_socket (ctx, ZMQ_ROUTER);
+    set_int (s, ZMQ_HEARTBEAT_IVL, 100);
+    set_int (s, ZMQ_HEARTBEAT_TIMEOUT, 300);
+    bind_loopback (s, ep, sizeof ep);
+    fd = raw_connect (atoi (strrchr (ep, ':') + 1));
+    raw_handshake (fd, "DEALER");
+    t0 = now_ms ();
+    memset (&cap, 0, sizeof cap);
+    if (raw_wait_closed (fd, &cap, 2000) < 0)
+        FAIL ("a silent client was not dropped within 2 s");
+    closed_after = now_ms () - t0;
+    if (closed_after < 300)
+        FAIL ("closed after %lld ms, before the heartbeat timeout",
+              closed_after);
+    CHECK (raw_has_command (&cap, "\x04PING", 5));
+    close (fd);
+    close_socket (s);
 }
 
 /* A peer's PING carries a TTL (deciseconds): it is answered with a PONG that
@@ -156,6 +185,7 @@ int main (void)
     option_values (ctx);
     healthy_connection (ctx);
     silent_peer (ctx);
+    silent_client (ctx);
     ping_ttl_from_peer (ctx);
     term_ctx (ctx);
     return 0;
