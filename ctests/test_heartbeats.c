@@ -33,7 +33,7 @@ static void option_values (void *ctx)
     close_socket (s);
 }
 
-/* Two sockets heartbeating every 100 ms with a 300 ms timeout stay connected
+/* Two sockets heartbeating every 100 ms with a 400 ms timeout stay connected
  * through 800 ms without traffic. The connecting side does not reconnect,
  * so a connection closed by a missed heartbeat would lose the messages. */
 static void healthy_connection (void *ctx)
@@ -47,8 +47,8 @@ static void healthy_connection (void *ctx)
     socks[1] = b;
     for (i = 0; i < 2; i++) {
         set_int (socks[i], ZMQ_HEARTBEAT_IVL, 100);
-        set_int (socks[i], ZMQ_HEARTBEAT_TIMEOUT, 300);
-        set_int (socks[i], ZMQ_HEARTBEAT_TTL, 500);
+        set_int (socks[i], ZMQ_HEARTBEAT_TIMEOUT, 400);
+        set_int (socks[i], ZMQ_HEARTBEAT_TTL, 1000);
     }
     set_int (b, ZMQ_RECONNECT_IVL, -1);
     bind_loopback (a, ep, sizeof ep);
@@ -112,7 +112,8 @@ static void silent_peer (void *ctx)
 }
 
 /* The accepting side: a client that completes the handshake and then stays
- * silent is dropped after the heartbeat timeout. */
+ * silent is dropped. HEARTBEAT_TIMEOUT is left at its default (-1), which
+ * means the heartbeat interval: PING after 100 ms, close 100 ms later. */
 static void silent_client (void *ctx)
 {
     char ep[256];
@@ -121,7 +122,6 @@ static void silent_client (void *ctx)
     int fd;
     void *s = test_socket (ctx, ZMQ_ROUTER);
     set_int (s, ZMQ_HEARTBEAT_IVL, 100);
-    set_int (s, ZMQ_HEARTBEAT_TIMEOUT, 300);
     bind_loopback (s, ep, sizeof ep);
     fd = raw_connect (atoi (strrchr (ep, ':') + 1));
     raw_handshake (fd, "DEALER");
@@ -130,8 +130,9 @@ static void silent_client (void *ctx)
     if (raw_wait_closed (fd, &cap, 2000) < 0)
         FAIL ("a silent client was not dropped within 2 s");
     closed_after = now_ms () - t0;
-    if (closed_after < 300)
-        FAIL ("closed after %lld ms, before the heartbeat timeout",
+    if (closed_after < 150 || closed_after > 1000)
+        FAIL ("closed after %lld ms, expected about 200 (twice the "
+              "interval)",
               closed_after);
     CHECK (raw_has_command (&cap, "\x04PING", 5));
     close (fd);
