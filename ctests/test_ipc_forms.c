@@ -1,7 +1,8 @@
 /* ipc endpoint forms (N4, N5): the Linux abstract namespace `ipc://@name`,
- * the `ipc://*` wildcard (a fresh directory, removed on close) and named
- * paths (a stale file is replaced at bind; the socket file stays after
- * close). Messages flow over each. */
+ * the `ipc://*` wildcard (a fresh directory under TMPDIR, TEMPDIR, TMP or
+ * the working directory, removed on close) and named paths (a stale file is
+ * replaced at bind; the socket file stays after close). Messages flow over
+ * each. */
 #include "testutil.h"
 
 static void last_endpoint (void *s, char *buf, size_t len)
@@ -102,6 +103,61 @@ static void wildcard (void *ctx)
         FAIL ("directory %s still exists after close", dir);
 }
 
+/* Binds ipc://* and returns the directory part of LAST_ENDPOINT in dir
+ * (everything before "/socket"), after checking traffic. */
+static void *bind_wildcard (void *ctx, char *dir, size_t len)
+{
+    char ep[256];
+    size_t n;
+    void *pull = test_socket (ctx, ZMQ_PULL);
+    CHECK_RC (zmq_bind (pull, "ipc://*"));
+    last_endpoint (pull, ep, sizeof ep);
+    n = strlen (ep);
+    CHECK (n > 6 + 7 && strcmp (ep + n - 7, "/socket") == 0);
+    snprintf (dir, len, "%.*s", (int) (n - 6 - 7), ep + 6);
+    check_flow (ctx, pull, ep);
+    return pull;
+}
+
+/* The wildcard directory is made under TMPDIR, else TEMPDIR, else TMP, else
+ * relative to the working directory (N4). */
+static void wildcard_tmpdir_order (void *ctx)
+{
+    char dir[256], want[300], cwd[256];
+    const char *base = test_tmpdir ();
+    void *pull;
+    CHECK (getcwd (cwd, sizeof cwd) != NULL);
+    CHECK_RC (chdir (base));
+    unsetenv ("TMPDIR");
+    unsetenv ("TEMPDIR");
+    unsetenv ("TMP");
+
+    setenv ("TMP", base, 1);
+    pull = bind_wildcard (ctx, dir, sizeof dir);
+    snprintf (want, sizeof want, "%s/tmp", base);
+    CHECK (strncmp (dir, want, strlen (want)) == 0);
+    close_socket (pull);
+    CHECK (wait_gone (dir));
+
+    /* TEMPDIR comes before TMP; the value is used as given */
+    setenv ("TEMPDIR", ".", 1);
+    pull = bind_wildcard (ctx, dir, sizeof dir);
+    CHECK (strncmp (dir, "./tmp", 5) == 0);
+    close_socket (pull);
+    CHECK (wait_gone (dir));
+
+    /* none set: a relative directory in the working directory */
+    unsetenv ("TEMPDIR");
+    unsetenv ("TMP");
+    pull = bind_wildcard (ctx, dir, sizeof dir);
+    CHECK (strncmp (dir, "tmp", 3) == 0 && strchr (dir, '/') == NULL);
+    close_socket (pull);
+    CHECK (wait_gone (dir));
+
+    CHECK_RC (chdir (cwd));
+    setenv ("TMPDIR", base, 1);
+}
+
 static void named_path (void *ctx)
 {
     char ep[256];
@@ -146,6 +202,7 @@ int main (void)
     CHECK (ctx != NULL);
     abstract_namespace (ctx);
     wildcard (ctx);
+    wildcard_tmpdir_order (ctx);
     named_path (ctx);
     term_ctx (ctx);
     /* the named file survived close and unbind: after the context is gone
