@@ -18,6 +18,7 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 CC ?= cc
+CXX ?= c++
 PYTHON ?= python3
 SYS_PYTHON ?= /usr/bin/python3
 PREFIX ?= /usr/local
@@ -56,7 +57,7 @@ else
 endif
 
 .PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
-        test-debian-header test-install \
+        test-debian-header test-install test-cppzmq \
         venv test-lib peer clean
 
 # ------------------------------------------------------------------ build
@@ -116,6 +117,7 @@ test: deps
 	$(MAKE) --no-print-directory interop
 	$(MAKE) --no-print-directory test-debian-header
 	$(MAKE) --no-print-directory test-install
+	$(MAKE) --no-print-directory test-cppzmq
 
 # Programs compiled against Debian's /usr/include/zmq.h and linked with its
 # -lzmq run unchanged on our library (LD_LIBRARY_PATH swaps it in).
@@ -131,6 +133,16 @@ test-debian-header: test-lib
 	    || { echo "=== $$d (Debian header, our library): FAILED"; exit 1; }; \
 	  echo "=== $$d (Debian header, our library): OK"; \
 	done
+
+# cppzmq (a header-only C++ binding) compiled against our header, stable and
+# draft, and run on our library.
+test-cppzmq: test-lib
+	mkdir -p $(BUILD)/cppzmq
+	$(CXX) -std=c++17 -Wall -Werror -I$(CURDIR)/include tests/install/cppzmq_check.cpp \
+	  -o $(BUILD)/cppzmq/check $(TEST_ZMQ_LIBS)
+	$(CXX) -std=c++17 -Wall -Werror -DZMQ_BUILD_DRAFT_API -I$(CURDIR)/include \
+	  -c tests/install/cppzmq_check.cpp -o $(BUILD)/cppzmq/check-draft.o
+	timeout 60 $(BUILD)/cppzmq/check
 
 # `make install` into a scratch prefix, then build a program with pkg-config.
 test-install:
@@ -182,10 +194,11 @@ deps: sysdeps venv
 # Debian packages the tests compare against (skipped when present).
 sysdeps:
 	@if [ ! -f /usr/include/zmq.h ] || ! $(SYS_PYTHON) -c 'import zmq' 2>/dev/null \
-	    || ! command -v nm >/dev/null || ! command -v $(CC) >/dev/null; then \
-	  echo "installing libzmq5 libzmq3-dev python3-zmq"; \
+	    || ! command -v nm >/dev/null || ! command -v $(CC) >/dev/null \
+	    || ! command -v $(CXX) >/dev/null || [ ! -f /usr/include/zmq.hpp ]; then \
+	  echo "installing libzmq5 libzmq3-dev python3-zmq cppzmq-dev"; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-	    libzmq5 libzmq3-dev python3-zmq python3-venv binutils gcc libc6-dev; \
+	    libzmq5 libzmq3-dev python3-zmq python3-venv binutils gcc g++ libc6-dev cppzmq-dev; \
 	fi
 
 venv: $(VENV)/.installed
