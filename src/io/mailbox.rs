@@ -135,11 +135,8 @@ impl<T> Mailbox<T> {
             // SAFETY: one valid pollfd.
             let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
             if rc < 0 {
-                let e = Errno::last_os();
-                if e == Errno::EINTR {
-                    return Err(e);
-                }
-                return Err(e);
+                // EINTR included: a blocking zmq call returns it (libzmq too).
+                return Err(Errno::last_os());
             }
             if rc > 0 {
                 self.clear_signal();

@@ -14,7 +14,7 @@ use crate::ctx::CtxInner;
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
 use crate::msg::Msg;
-use crate::options::{OptVal, Options};
+use crate::options::{opt, OptVal, Options};
 use crate::pipe::{Pipe, PipeEvent, PipeEvents};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -230,73 +230,56 @@ impl Socket {
 
     /// `zmq_msg_send`: sends one frame; on success `msg` is left empty.
     pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
-        self.check_alive()?;
-        if self.shared.mailbox.has_pending() {
-            self.process_commands()?;
-        }
         msg.set_more(flags & SNDMORE != 0);
-        let nonblock = flags & DONTWAIT != 0 || self.core.options.sndtimeo == 0;
-        let deadline = Self::timeout_of(self.core.options.sndtimeo).map(|t| Instant::now() + t);
-        loop {
-            let r = self.pattern.send(&mut self.core, msg);
-            if !self.core.dead.is_empty() {
-                self.reap_dead();
-            }
-            match r {
-                Err(Errno::EAGAIN) => {}
-                other => return other,
-            }
-            self.process_commands()?;
-            match self.pattern.send(&mut self.core, msg) {
-                Err(Errno::EAGAIN) => {}
-                other => {
-                    self.reap_dead();
-                    return other;
-                }
-            }
-            if nonblock {
-                return Err(Errno::EAGAIN);
-            }
-            self.wait(deadline)?;
-        }
+        let timeout = self.core.options.sndtimeo;
+        self.transfer(msg, flags, timeout, |p, cx, m| p.send(cx, m))
     }
 
     /// `zmq_msg_recv`: receives one frame into `msg`.
     pub fn recv(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
+        let timeout = self.core.options.rcvtimeo;
+        self.transfer(msg, flags, timeout, |p, cx, m| p.recv(cx, m))?;
+        self.rcvmore = msg.more();
+        Ok(())
+    }
+
+    /// Runs `op` (the pattern's send or recv) until it stops answering
+    /// EAGAIN: once as is, once after handling pending commands, then after
+    /// each wake-up until DONTWAIT or `timeout_ms` says to give up. The
+    /// clock is read only when the call has to block.
+    fn transfer(
+        &mut self,
+        msg: &mut Msg,
+        flags: i32,
+        timeout_ms: i32,
+        op: fn(&mut dyn Pattern, &mut Core, &mut Msg) -> Result<()>,
+    ) -> Result<()> {
         self.check_alive()?;
         if self.shared.mailbox.has_pending() {
             self.process_commands()?;
         }
-        let nonblock = flags & DONTWAIT != 0 || self.core.options.rcvtimeo == 0;
-        let deadline = Self::timeout_of(self.core.options.rcvtimeo).map(|t| Instant::now() + t);
+        let mut commands_handled = false;
+        let mut deadline: Option<Option<Instant>> = None;
         loop {
-            let r = self.pattern.recv(&mut self.core, msg);
+            let r = op(self.pattern.as_mut(), &mut self.core, msg);
             if !self.core.dead.is_empty() {
                 self.reap_dead();
             }
-            match r {
-                Err(Errno::EAGAIN) => {}
-                Ok(()) => {
-                    self.rcvmore = msg.more();
-                    return Ok(());
-                }
-                Err(e) => return Err(e),
+            if r != Err(Errno::EAGAIN) {
+                return r;
             }
-            self.process_commands()?;
-            match self.pattern.recv(&mut self.core, msg) {
-                Err(Errno::EAGAIN) => {}
-                Ok(()) => {
-                    self.reap_dead();
-                    self.rcvmore = msg.more();
-                    return Ok(());
-                }
-                Err(e) => return Err(e),
+            if !commands_handled {
+                // A command (Writable, Readable, Attach) may change the answer.
+                self.process_commands()?;
+                commands_handled = true;
+                continue;
             }
-            self.reap_dead();
-            if nonblock {
+            if flags & DONTWAIT != 0 || timeout_ms == 0 {
                 return Err(Errno::EAGAIN);
             }
-            self.wait(deadline)?;
+            let d = *deadline
+                .get_or_insert_with(|| Self::timeout_of(timeout_ms).map(|t| Instant::now() + t));
+            self.wait(d)?; // handles the commands that woke us
         }
     }
 
@@ -327,12 +310,18 @@ impl Socket {
         }
         self.core.options.set(option, value)?;
         // HWMs apply to existing pipes (P6).
-        if option == 23 {
-            let hwm = self.core.options.sndhwm as i64;
-            let ids: Vec<PipeId> = self.core.pipes.ids().collect();
-            for id in ids {
+        if option == opt::SNDHWM || option == opt::RCVHWM {
+            let (snd, rcv) = (
+                self.core.options.sndhwm as i64,
+                self.core.options.rcvhwm as i64,
+            );
+            for id in self.core.pipes.ids() {
                 if let Some(p) = self.core.pipes.get(id) {
-                    p.set_out_hwm(hwm);
+                    if option == opt::SNDHWM {
+                        p.set_out_hwm(snd);
+                    } else {
+                        p.set_in_hwm(rcv);
+                    }
                 }
             }
         }
