@@ -62,6 +62,29 @@ impl PipeArray {
         self.pos[self.items[j]] = j as u32;
     }
 
+    /// Moves `id` into the prefix `0..*len` (libzmq's "active" region) if it
+    /// is behind it. Returns true if it moved (idempotent otherwise).
+    #[inline]
+    pub fn join_prefix(&mut self, id: PipeId, len: &mut usize) -> bool {
+        match self.index(id) {
+            Some(i) if i >= *len => {
+                self.swap(i, *len);
+                *len += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Moves the pipe at `i` (inside `0..*len`) just behind the shrunk
+    /// prefix; returns its new position (`*len` after the call).
+    #[inline]
+    pub fn leave_prefix(&mut self, i: usize, len: &mut usize) -> usize {
+        *len -= 1;
+        self.swap(i, *len);
+        *len
+    }
+
     /// Removes `id` by moving the last pipe into its slot (callers first move
     /// it out of any prefix they maintain). Returns its former position.
     pub fn remove(&mut self, id: PipeId) -> Option<usize> {

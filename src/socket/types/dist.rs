@@ -39,16 +39,8 @@ impl Dist {
 
     /// The pipe can be written again (idempotent).
     pub fn activated(&mut self, id: PipeId) {
-        let Some(i) = self.pipes.index(id) else {
-            return;
-        };
-        if i >= self.eligible {
-            self.pipes.swap(i, self.eligible);
-            self.eligible += 1;
-            if !self.more {
-                self.pipes.swap(self.eligible - 1, self.active);
-                self.active += 1;
-            }
+        if self.pipes.join_prefix(id, &mut self.eligible) && !self.more {
+            self.pipes.join_prefix(id, &mut self.active);
         }
     }
 
@@ -57,18 +49,13 @@ impl Dist {
             return;
         };
         if i < self.matching {
-            self.matching -= 1;
-            self.pipes.swap(i, self.matching);
-            i = self.matching;
+            i = self.pipes.leave_prefix(i, &mut self.matching);
         }
         if i < self.active {
-            self.active -= 1;
-            self.pipes.swap(i, self.active);
-            i = self.active;
+            i = self.pipes.leave_prefix(i, &mut self.active);
         }
         if i < self.eligible {
-            self.eligible -= 1;
-            self.pipes.swap(i, self.eligible);
+            self.pipes.leave_prefix(i, &mut self.eligible);
         }
         self.pipes.remove(id);
     }
@@ -105,14 +92,10 @@ impl Dist {
     }
 
     /// Moves the pipe at `i` (< matching) out of matching, active and eligible.
-    fn deactivate_matching(&mut self, mut i: usize) {
-        self.matching -= 1;
-        self.pipes.swap(i, self.matching);
-        i = self.matching;
-        self.active -= 1;
-        self.pipes.swap(i, self.active);
-        self.eligible -= 1;
-        self.pipes.swap(self.active, self.eligible);
+    fn deactivate_matching(&mut self, i: usize) {
+        let i = self.pipes.leave_prefix(i, &mut self.matching);
+        let i = self.pipes.leave_prefix(i, &mut self.active);
+        self.pipes.leave_prefix(i, &mut self.eligible);
     }
 
     /// XPUB_NODROP: false if a matching pipe is full (it will get

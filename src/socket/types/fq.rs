@@ -29,12 +29,7 @@ impl Fq {
 
     /// The pipe may have messages again (idempotent).
     pub fn activated(&mut self, id: PipeId) {
-        if let Some(i) = self.pipes.index(id) {
-            if i >= self.active {
-                self.pipes.swap(i, self.active);
-                self.active += 1;
-            }
-        }
+        self.pipes.join_prefix(id, &mut self.active);
     }
 
     pub fn detach(&mut self, id: PipeId) {
