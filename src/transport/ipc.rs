@@ -186,19 +186,8 @@ pub fn accept(listener: BorrowedFd<'_>) -> Result<Option<OwnedFd>> {
 pub fn connect(path: &str) -> Result<(OwnedFd, bool)> {
     let (sun, len) = sockaddr_un(path)?;
     let fd = unix_socket()?;
-    // SAFETY: `sun` holds a sockaddr_un of at least `len` bytes.
-    let r = unsafe {
-        syscall!(connect(
-            fd.as_raw_fd(),
-            (&sun as *const libc::sockaddr_un).cast(),
-            len
-        ))
-    };
-    match r {
-        Ok(_) => Ok((fd, false)),
-        Err(Errno::EINPROGRESS) | Err(Errno::EINTR) => Ok((fd, true)),
-        Err(e) => Err(e),
-    }
+    let in_progress = sys::connect_nonblocking(fd.as_fd(), &sun, len)?;
+    Ok((fd, in_progress))
 }
 
 /// After a connecting fd became writable: `Ok(())` or the error from SO_ERROR.

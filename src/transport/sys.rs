@@ -152,6 +152,25 @@ fn normalize_again(e: Errno) -> Errno {
 }
 
 /// A new non-blocking, close-on-exec socket.
+/// Starts a non-blocking connect to the address `T` (a sockaddr_in/in6/un or
+/// sockaddr_storage) of `len` bytes: Ok(false) when connected at once,
+/// Ok(true) when in progress (EINTR too: the connect goes on asynchronously,
+/// as libzmq treats it).
+pub(crate) fn connect_nonblocking<T>(
+    fd: BorrowedFd<'_>,
+    addr: &T,
+    len: libc::socklen_t,
+) -> Result<bool> {
+    debug_assert!(len as usize <= std::mem::size_of::<T>());
+    // SAFETY: `addr` is a live socket address of at least `len` bytes.
+    let r = unsafe { syscall!(connect(fd.as_raw_fd(), (addr as *const T).cast(), len)) };
+    match r {
+        Ok(_) => Ok(false),
+        Err(Errno::EINPROGRESS) | Err(Errno::EINTR) => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
 pub(crate) fn socket(domain: libc::c_int, ty: libc::c_int) -> Result<OwnedFd> {
     let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
     // SAFETY: no pointer arguments.

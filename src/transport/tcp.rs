@@ -415,20 +415,8 @@ pub fn connect(src: Option<SocketAddr>, dst: SocketAddr, o: &SockOpts) -> Result
         bind_raw(fd.as_fd(), &src)?;
     }
     let (ss, len) = sys::to_sockaddr(&dst);
-    // SAFETY: `ss` holds a sockaddr of `len` bytes.
-    let r = unsafe {
-        syscall!(connect(
-            fd.as_raw_fd(),
-            (&ss as *const libc::sockaddr_storage).cast(),
-            len
-        ))
-    };
-    match r {
-        Ok(_) => Ok((fd, false)),
-        // EINTR: the connect goes on asynchronously (libzmq treats it alike).
-        Err(Errno::EINPROGRESS) | Err(Errno::EINTR) => Ok((fd, true)),
-        Err(e) => Err(e),
-    }
+    let in_progress = sys::connect_nonblocking(fd.as_fd(), &ss, len)?;
+    Ok((fd, in_progress))
 }
 
 /// After a connecting fd became writable: `Ok(())` when connected, else the
