@@ -40,7 +40,8 @@ pub use null::PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::msg::{flags, Metadata, Msg};
+use crate::msg::content::Chunk;
+use crate::msg::{flags, Metadata, Msg, MAX_VSM};
 use codec::{decode_header, put_header_v1, put_header_v2, Framing};
 
 /// Socket type numbers (`ZMQ_PAIR` …), as used in [`Config::socket_type`].
@@ -302,7 +303,8 @@ pub struct Zmtp {
     /// Unversioned 1.0 peer and we are PUB/XPUB: inject a subscribe-all (S10).
     subscription_required: bool,
 
-    inbuf: Vec<u8>,
+    /// Receive buffer; large frames leave it as messages sharing it.
+    inbuf: Chunk,
     rpos: usize,
     wpos: usize,
     big: Option<BigFrame>,
@@ -371,7 +373,7 @@ impl Zmtp {
             greeting_len: 0,
             peer_socket_type: None,
             subscription_required: false,
-            inbuf: Vec::new(),
+            inbuf: Chunk::empty(),
             rpos: 0,
             wpos: 0,
             big: None,
@@ -416,22 +418,37 @@ impl Zmtp {
                     return &mut big.body[big.filled..];
                 }
             }
-            if self.inbuf.len() > INBUF_KEEP {
-                self.inbuf = Vec::new();
+            // Messages still refer to the old bytes: read into a fresh
+            // chunk and leave the old one to the last of them.
+            if self.inbuf.cap() > INBUF_KEEP || !self.inbuf.is_unique() {
+                self.inbuf = Chunk::new(IN_BATCH);
             }
         }
-        if self.inbuf.len() - self.wpos < IN_BATCH {
-            if self.rpos > 0 {
+        if self.inbuf.cap() - self.wpos < IN_BATCH {
+            let unique = self.inbuf.is_unique();
+            if unique && self.rpos > 0 {
                 self.inbuf.copy_within(self.rpos..self.wpos, 0);
                 self.wpos -= self.rpos;
                 self.rpos = 0;
             }
-            if self.inbuf.len() - self.wpos < IN_BATCH {
-                let new_len = (self.wpos + IN_BATCH).max(self.inbuf.len() * 2);
-                self.inbuf.resize(new_len, 0);
+            if !unique || self.inbuf.cap() - self.wpos < IN_BATCH {
+                let have = self.wpos - self.rpos;
+                let new_len = if unique {
+                    (self.wpos + IN_BATCH).max(self.inbuf.cap() * 2)
+                } else {
+                    (have + IN_BATCH).max(IN_BATCH)
+                };
+                let mut fresh = Chunk::new(new_len);
+                fresh
+                    .slice_mut(0, have)
+                    .copy_from_slice(self.inbuf.slice(self.rpos, self.wpos));
+                self.inbuf = fresh;
+                self.rpos = 0;
+                self.wpos = have;
             }
         }
-        &mut self.inbuf[self.wpos..]
+        let end = self.inbuf.cap();
+        self.inbuf.slice_mut(self.wpos, end)
     }
 
     /// `n` bytes were written into the slice last returned by
@@ -442,7 +459,7 @@ impl Zmtp {
                 big.filled = (big.filled + n).min(big.body.len());
             }
         } else {
-            self.wpos = (self.wpos + n).min(self.inbuf.len());
+            self.wpos = (self.wpos + n).min(self.inbuf.cap());
         }
         self.lent_big = false;
     }
@@ -633,7 +650,7 @@ impl Zmtp {
     /// Runs the greeting (Z1, Z2) on the bytes buffered so far. True once it
     /// is complete and the phase has moved on.
     fn greeting(&mut self) -> Result<bool, Error> {
-        let buf = &self.inbuf[self.rpos..self.wpos];
+        let buf = self.inbuf.slice(self.rpos, self.wpos);
         let n = buf.len();
         if n == 0 {
             return Ok(false);
@@ -673,7 +690,7 @@ impl Zmtp {
         }
         let mut g = [0u8; V3_GREETING_LEN];
         g[..self.greeting_len]
-            .copy_from_slice(&self.inbuf[self.rpos..self.rpos + self.greeting_len]);
+            .copy_from_slice(self.inbuf.slice(self.rpos, self.rpos + self.greeting_len));
         self.rpos += self.greeting_len;
         match revision {
             0 => self.start_legacy(Framing::V1, (1, 0), g[11]),
@@ -740,7 +757,7 @@ impl Zmtp {
                     big.body.resize(big.filled + k, 0);
                 }
                 big.body[big.filled..big.filled + k]
-                    .copy_from_slice(&self.inbuf[self.rpos..self.rpos + k]);
+                    .copy_from_slice(self.inbuf.slice(self.rpos, self.rpos + k));
                 big.filled += k;
                 self.rpos += k;
             }
@@ -757,7 +774,7 @@ impl Zmtp {
                 body: Body::Owned(big.body),
             }));
         }
-        let avail = &self.inbuf[self.rpos..self.wpos];
+        let avail = self.inbuf.slice(self.rpos, self.wpos);
         let Some(h) = decode_header(self.framing, avail, self.maxmsgsize)? else {
             return Ok(None);
         };
@@ -774,7 +791,7 @@ impl Zmtp {
         if h.size > IN_BATCH {
             // Too large for the input buffer: give it its own storage, sized
             // by what has arrived (never by the announced size).
-            let body = self.inbuf[start..self.wpos].to_vec();
+            let body = self.inbuf.slice(start, self.wpos).to_vec();
             self.rpos = self.wpos;
             self.big = Some(BigFrame {
                 more: h.more,
@@ -795,7 +812,7 @@ impl Zmtp {
                     return Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
                 }
                 let body: &[u8] = match &f.body {
-                    Body::In(s, e) => &self.inbuf[*s..*e],
+                    Body::In(s, e) => self.inbuf.slice(*s, *e),
                     Body::Owned(v) => v,
                 };
                 self.mech.process_handshake_command(body)?;
@@ -808,7 +825,7 @@ impl Zmtp {
             }
             Phase::Identity => {
                 let id = match f.body {
-                    Body::In(s, e) => self.inbuf[s..e].to_vec(),
+                    Body::In(s, e) => self.inbuf.slice(s, e).to_vec(),
                     Body::Owned(v) => v,
                 };
                 let info = PeerInfo {
@@ -832,7 +849,11 @@ impl Zmtp {
                     return Ok(None);
                 }
                 let mut msg = match f.body {
-                    Body::In(s, e) => Msg::from_slice(&self.inbuf[s..e]),
+                    Body::In(s, e) if e - s <= MAX_VSM => Msg::from_slice(self.inbuf.slice(s, e)),
+                    Body::In(s, e) => {
+                        let (content, ptr, len) = self.inbuf.share(s, e);
+                        Msg::from_content(content, ptr, len)
+                    }
                     Body::Owned(v) => Msg::from_vec(v),
                 };
                 msg.set_more(f.more);
@@ -847,7 +868,7 @@ impl Zmtp {
     /// malformed commands) is ignored.
     fn on_command(&mut self, f: Frame, now: Instant) -> Option<Event> {
         let body: &[u8] = match &f.body {
-            Body::In(s, e) => &self.inbuf[*s..*e],
+            Body::In(s, e) => self.inbuf.slice(*s, *e),
             Body::Owned(v) => v,
         };
         let (&name_len, rest) = body.split_first()?;

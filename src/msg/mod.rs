@@ -1,12 +1,17 @@
 //! `Msg`: one ZeroMQ frame, laid out to fit `zmq_msg_t` (64 bytes, 8-aligned).
 //!
 //! Frames of up to [`MAX_VSM`] bytes live inline (no allocation). Larger frames
-//! point at a reference-counted [`Buffer`]: `Clone` shares it, and a user buffer
+//! point at a reference-counted block ([`content`]): `Clone` shares it, a
+//! received frame shares the decoder's receive buffer, and a user buffer
 //! given to `zmq_msg_init_data` has its free function called exactly once, by
 //! whichever thread drops the last reference. A `Msg` never holds a pointer into
 //! itself, so C callers may move it with `memcpy`.
 
+pub(crate) mod content;
+
+use content::Content;
 use std::ffi::{c_void, CString};
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 /// Largest frame stored inline, as libzmq on 64-bit (BEHAVIOUR M1).
@@ -35,66 +40,6 @@ pub mod flags {
 
 /// The C free function of `zmq_msg_init_data`.
 pub type FreeFn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
-
-/// Where a large frame's bytes live.
-enum Storage {
-    /// Owned by us, allocated as a `Box<[u8]>` of `len` bytes.
-    Owned,
-    /// Owned by the user; released by `ffn(data, hint)` when set.
-    User {
-        ffn: Option<FreeFn>,
-        hint: *mut c_void,
-    },
-}
-
-/// A reference-counted block of bytes shared by messages (`Arc<Buffer>`).
-pub struct Buffer {
-    ptr: *mut u8,
-    len: usize,
-    storage: Storage,
-}
-
-// SAFETY: the bytes are only read through shared references, or written
-// through `Msg::data_mut` by the owner of a message (as libzmq allows); the
-// user's free function is required by the API to be thread-safe (M3).
-unsafe impl Send for Buffer {}
-// SAFETY: as above.
-unsafe impl Sync for Buffer {}
-
-impl Drop for Buffer {
-    fn drop(&mut self) {
-        match self.storage {
-            Storage::Owned => {
-                // SAFETY: ptr/len came from `Box::<[u8]>::into_raw` in `Buffer::from_vec`.
-                unsafe {
-                    drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-                        self.ptr, self.len,
-                    )))
-                };
-            }
-            Storage::User { ffn, hint } => {
-                if let Some(f) = ffn {
-                    // SAFETY: the user gave us this function and pointer pair
-                    // in zmq_msg_init_data; it is called exactly once, here.
-                    unsafe { f(self.ptr as *mut c_void, hint) };
-                }
-            }
-        }
-    }
-}
-
-impl Buffer {
-    fn from_vec(v: Vec<u8>) -> Buffer {
-        let b = v.into_boxed_slice();
-        let len = b.len();
-        let ptr = Box::into_raw(b) as *mut u8;
-        Buffer {
-            ptr,
-            len,
-            storage: Storage::Owned,
-        }
-    }
-}
 
 /// Connection properties attached to received messages (`zmq_msg_gets`).
 #[derive(Debug, Default, Clone)]
@@ -130,10 +75,11 @@ enum Body {
         len: u8,
         data: [u8; MAX_VSM],
     },
+    /// Bytes in a shared block; the message holds one reference to it.
     Large {
         ptr: *mut u8,
         len: usize,
-        buf: Arc<Buffer>,
+        content: NonNull<Content>,
     },
     /// Constant data never freed (`zmq_send_const`, init_data with NULL ffn).
     Const {
@@ -153,8 +99,11 @@ pub struct Msg {
     pub(crate) magic: u32,
 }
 
-// SAFETY: the raw pointers in Body point into an `Arc<Buffer>` the message
-// holds (Send + Sync) or into constant user data the API declares immutable.
+// SAFETY: the raw pointers in Body point into a block the message holds a
+// reference to (its count is atomic; its bytes are only read once shared, or
+// written by the message's owner as the C API allows; a user free function
+// must be thread-safe, M3) or into constant user data the API declares
+// immutable.
 unsafe impl Send for Msg {}
 
 const _: () = assert!(std::mem::size_of::<Msg>() <= 64);
@@ -196,7 +145,12 @@ impl Msg {
                 ..Msg::new()
             }
         } else {
-            Msg::from_vec(data.to_vec())
+            let Some((content, ptr)) = Content::with_capacity(data.len(), false) else {
+                std::alloc::handle_alloc_error(std::alloc::Layout::new::<u8>())
+            };
+            // SAFETY: `ptr` has room for `data.len()` bytes, fresh and unshared.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), ptr, data.len()) };
+            Msg::from_content(content, ptr, data.len())
         }
     }
 
@@ -205,13 +159,17 @@ impl Msg {
         if v.len() <= MAX_VSM {
             return Msg::from_slice(&v);
         }
-        let buf = Arc::new(Buffer::from_vec(v));
+        let len = v.len();
+        let (content, ptr) = Content::from_vec(v);
+        Msg::from_content(content, ptr, len)
+    }
+
+    /// A frame over `len` bytes at `ptr` inside `content`, taking over one
+    /// reference the caller holds.
+    #[inline]
+    pub(crate) fn from_content(content: NonNull<Content>, ptr: *mut u8, len: usize) -> Msg {
         Msg {
-            body: Body::Large {
-                ptr: buf.ptr,
-                len: buf.len,
-                buf,
-            },
+            body: Body::Large { ptr, len, content },
             ..Msg::new()
         }
     }
@@ -226,11 +184,9 @@ impl Msg {
             };
             return Ok(m);
         }
-        let mut v = Vec::new();
-        v.try_reserve_exact(size)
-            .map_err(|_| crate::error::Errno::ENOMEM)?;
-        v.resize(size, 0);
-        Ok(Msg::from_vec(v))
+        let (content, ptr) =
+            Content::with_capacity(size, true).ok_or(crate::error::Errno::ENOMEM)?;
+        Ok(Msg::from_content(content, ptr, size))
     }
 
     /// A zero-copy frame over user memory; `ffn(data, hint)` runs once when the
@@ -245,25 +201,10 @@ impl Msg {
         ffn: Option<FreeFn>,
         hint: *mut c_void,
     ) -> Msg {
-        if ffn.is_none() {
-            return Msg {
-                body: Body::Const { ptr: data, len },
-                ..Msg::new()
-            };
-        }
-        let buf = Arc::new(Buffer {
-            ptr: data,
-            len,
-            storage: Storage::User { ffn, hint },
-        });
-        Msg {
-            body: Body::Large {
-                ptr: data,
-                len,
-                buf,
-            },
-            ..Msg::new()
-        }
+        let Some(f) = ffn else {
+            return Msg::from_const(data, len);
+        };
+        Msg::from_content(Content::user(data, f, hint), data, len)
     }
 
     /// A frame over constant memory, never freed (`zmq_send_const`).
@@ -295,7 +236,7 @@ impl Msg {
     pub fn data(&self) -> &[u8] {
         match &self.body {
             Body::Vsm { len, data } => &data[..*len as usize],
-            // SAFETY: ptr/len describe memory kept alive by `buf`.
+            // SAFETY: ptr/len describe memory kept alive by `content`.
             Body::Large { ptr, len, .. } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
             Body::Const { ptr, len } => {
                 if *len == 0 {
@@ -340,7 +281,8 @@ impl Msg {
     pub fn is_shared(&self) -> bool {
         match &self.body {
             Body::Vsm { .. } => false,
-            Body::Large { buf, .. } => Arc::strong_count(buf) > 1,
+            // SAFETY: the message holds a reference to the live block.
+            Body::Large { content, .. } => unsafe { Content::refs(*content) > 1 },
             Body::Const { .. } => true,
         }
     }
@@ -412,11 +354,15 @@ impl Clone for Msg {
                 len: *len,
                 data: *data,
             },
-            Body::Large { ptr, len, buf } => Body::Large {
-                ptr: *ptr,
-                len: *len,
-                buf: buf.clone(),
-            },
+            Body::Large { ptr, len, content } => {
+                // SAFETY: we hold a reference; the clone takes another.
+                unsafe { Content::acquire(*content, 1) };
+                Body::Large {
+                    ptr: *ptr,
+                    len: *len,
+                    content: *content,
+                }
+            }
             Body::Const { ptr, len } => Body::Const {
                 ptr: *ptr,
                 len: *len,
@@ -428,6 +374,16 @@ impl Clone for Msg {
             routing_id: self.routing_id,
             flags: self.flags,
             magic: MAGIC_LIVE,
+        }
+    }
+}
+
+impl Drop for Body {
+    #[inline]
+    fn drop(&mut self) {
+        if let Body::Large { content, .. } = self {
+            // SAFETY: the message held exactly this one reference.
+            unsafe { Content::release(*content, 1) };
         }
     }
 }
