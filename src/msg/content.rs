@@ -19,6 +19,7 @@ use std::ffi::c_void;
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
 
+use super::pool;
 use super::FreeFn;
 
 /// References a [`Chunk`] takes from its counter at a time.
@@ -49,6 +50,7 @@ pub(crate) struct Content {
 
 const HDR: usize = std::mem::size_of::<Content>();
 const ALIGN: usize = std::mem::align_of::<Content>();
+const _: () = assert!(ALIGN == pool::ALIGN);
 
 fn trailing_layout(cap: usize) -> Option<Layout> {
     Layout::from_size_align(HDR.checked_add(cap)?, ALIGN).ok()
@@ -57,17 +59,32 @@ fn trailing_layout(cap: usize) -> Option<Layout> {
 impl Content {
     /// A block with `cap` bytes of its own, reference count 1. Returns the
     /// header and the bytes. `None` when memory runs out.
+    /// Small blocks come from the [`pool`], rounded up to their class.
+    #[inline]
     pub(crate) fn with_capacity(cap: usize, zeroed: bool) -> Option<(NonNull<Content>, *mut u8)> {
-        let layout = trailing_layout(cap)?;
-        // SAFETY: layout has a non-zero size (HDR > 0).
-        let p = unsafe {
-            if zeroed {
-                alloc_zeroed(layout)
-            } else {
-                alloc(layout)
+        let (p, cap) = match pool::class_of(HDR.checked_add(cap)?) {
+            Some(class) => {
+                let p = pool::get(class)?;
+                let cap = pool::class_size(class) - HDR;
+                if zeroed {
+                    // SAFETY: the block has HDR + cap bytes.
+                    unsafe { p.as_ptr().add(HDR).write_bytes(0, cap) };
+                }
+                (p.cast::<Content>(), cap)
             }
-        } as *mut Content;
-        let p = NonNull::new(p)?;
+            None => {
+                let layout = trailing_layout(cap)?;
+                // SAFETY: layout has a non-zero size (HDR > 0).
+                let p = unsafe {
+                    if zeroed {
+                        alloc_zeroed(layout)
+                    } else {
+                        alloc(layout)
+                    }
+                } as *mut Content;
+                (NonNull::new(p)?, cap)
+            }
+        };
         // SAFETY: p is a fresh allocation large and aligned enough for the
         // header; the bytes start right after it, inside the same block.
         unsafe {
@@ -127,11 +144,18 @@ impl Content {
         fence(Ordering::Acquire);
         let c = p.as_ptr();
         match (*c).release {
-            Release::Trailing { cap } => {
-                if let Some(layout) = trailing_layout(cap) {
-                    dealloc(c as *mut u8, layout);
+            Release::Trailing { cap } => match pool::class_of(HDR + cap) {
+                // Every block of a class's exact size can be pooled, whoever
+                // allocated it (same size and alignment).
+                Some(class) if pool::class_size(class) == HDR + cap => {
+                    pool::put(class, p.cast::<u8>());
                 }
-            }
+                _ => {
+                    if let Some(layout) = trailing_layout(cap) {
+                        dealloc(c as *mut u8, layout);
+                    }
+                }
+            },
             Release::User { data, ffn, hint } => {
                 drop(Box::from_raw(c));
                 // The user's free function runs exactly once, here (M3).

@@ -8,6 +8,7 @@
 //! itself, so C callers may move it with `memcpy`.
 
 pub(crate) mod content;
+mod pool;
 
 use content::Content;
 use std::ffi::{c_void, CString};

@@ -1,0 +1,245 @@
+//! Recycling of the small blocks that hold copied frames.
+//!
+//! A frame sent with `zmq_send` is copied into a block allocated by the
+//! application thread and freed by the I/O thread once it is encoded (and
+//! the other way round for messages a socket builds). The C allocator handles
+//! this cross-thread pattern poorly: the freeing thread's cache overflows and
+//! every block goes through the shared arena under its lock. Here blocks of
+//! a few size classes are kept on per-thread free lists instead; a thread
+//! whose list grows long hands a batch of [`BATCH`] blocks to a global
+//! depot, and a thread whose list is empty takes a batch back — one lock per
+//! batch rather than per message (the "transfer cache" of tcmalloc).
+//!
+//! Blocks are plain allocations of the class size (alignment [`ALIGN`]), so
+//! a block may always go back to the system allocator instead, e.g. when the
+//! depot is full or a thread is exiting.
+
+use parking_lot::Mutex;
+use std::alloc::{alloc, dealloc, Layout};
+use std::cell::RefCell;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Alignment of every block (the block header's).
+pub(crate) const ALIGN: usize = 8;
+/// Block sizes, header included.
+const CLASSES: [usize; 5] = [128, 256, 512, 1024, 2048];
+/// Blocks moved between a thread and the depot at a time.
+const BATCH: usize = 64;
+/// Batches the depot keeps per class; more go back to the system.
+const DEPOT_BATCHES: usize = 64;
+
+/// The class index for a block of `size` bytes, if pooled.
+#[inline]
+pub(crate) fn class_of(size: usize) -> Option<usize> {
+    CLASSES.iter().position(|&c| size <= c)
+}
+
+/// The size of blocks of class `c`.
+#[inline]
+pub(crate) fn class_size(c: usize) -> usize {
+    CLASSES[c]
+}
+
+/// A free block; its first word links to the next free block.
+struct Free {
+    next: *mut Free,
+}
+
+/// A singly linked list of free blocks.
+struct List {
+    head: *mut Free,
+    len: usize,
+}
+
+// SAFETY: a List owns the free blocks it links; moving it moves them.
+unsafe impl Send for List {}
+
+impl List {
+    const fn new() -> List {
+        List {
+            head: std::ptr::null_mut(),
+            len: 0,
+        }
+    }
+    #[inline]
+    fn push(&mut self, p: *mut u8) {
+        let f = p as *mut Free;
+        // SAFETY: p is a free block of at least one word, owned by the caller.
+        unsafe { f.write(Free { next: self.head }) };
+        self.head = f;
+        self.len += 1;
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<*mut u8> {
+        if self.head.is_null() {
+            return None;
+        }
+        let f = self.head;
+        // SAFETY: every linked block was written by `push`.
+        self.head = unsafe { (*f).next };
+        self.len -= 1;
+        Some(f as *mut u8)
+    }
+    /// Splits off up to `n` blocks.
+    fn take(&mut self, n: usize) -> List {
+        let mut out = List::new();
+        while out.len < n {
+            match self.pop() {
+                Some(p) => out.push(p),
+                None => break,
+            }
+        }
+        out
+    }
+    fn free_all(&mut self, class: usize) {
+        while let Some(p) = self.pop() {
+            // SAFETY: pooled blocks were allocated with this layout.
+            unsafe { dealloc(p, layout(class)) };
+        }
+    }
+}
+
+fn layout(class: usize) -> Layout {
+    // CLASSES are non-zero powers of two, ALIGN a power of two: always valid.
+    Layout::from_size_align(CLASSES[class], ALIGN).unwrap_or(Layout::new::<u64>())
+}
+
+static DEPOT: [Mutex<Vec<List>>; CLASSES.len()] = [
+    Mutex::new(Vec::new()),
+    Mutex::new(Vec::new()),
+    Mutex::new(Vec::new()),
+    Mutex::new(Vec::new()),
+    Mutex::new(Vec::new()),
+];
+
+/// Batches in each depot (a hint read without the lock, so an empty depot
+/// costs no lock).
+static DEPOT_LEN: [AtomicUsize; CLASSES.len()] = [
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+];
+
+/// This thread's free lists; returned to the depot when the thread exits.
+struct Cache {
+    lists: [List; CLASSES.len()],
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        for (c, l) in self.lists.iter_mut().enumerate() {
+            give_back(c, std::mem::replace(l, List::new()));
+        }
+    }
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = const {
+        RefCell::new(Cache {
+            lists: [List::new(), List::new(), List::new(), List::new(), List::new()],
+        })
+    };
+}
+
+fn give_back(class: usize, mut l: List) {
+    if l.len == 0 {
+        return;
+    }
+    let mut d = DEPOT[class].lock();
+    if d.len() < DEPOT_BATCHES {
+        d.push(l);
+        DEPOT_LEN[class].store(d.len(), Ordering::Relaxed);
+    } else {
+        drop(d);
+        l.free_all(class);
+    }
+}
+
+/// A block of class `class` (uninitialised), or None when memory runs out.
+#[inline]
+pub(crate) fn get(class: usize) -> Option<NonNull<u8>> {
+    let p = CACHE
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            let l = &mut c.lists[class];
+            if let Some(p) = l.pop() {
+                return Some(p);
+            }
+            if DEPOT_LEN[class].load(Ordering::Relaxed) == 0 {
+                return None;
+            }
+            let batch = {
+                let mut d = DEPOT[class].lock();
+                let b = d.pop();
+                DEPOT_LEN[class].store(d.len(), Ordering::Relaxed);
+                b
+            };
+            if let Some(b) = batch {
+                *l = b;
+                return l.pop();
+            }
+            None
+        })
+        .ok()
+        .flatten();
+    match p {
+        Some(p) => NonNull::new(p),
+        // SAFETY: the layout has a non-zero size.
+        None => NonNull::new(unsafe { alloc(layout(class)) }),
+    }
+}
+
+/// Gives a block of class `class` back.
+///
+/// # Safety
+/// `p` must have been allocated with the class's layout (by [`get`] or the
+/// system allocator) and no longer be used.
+#[inline]
+pub(crate) unsafe fn put(class: usize, p: NonNull<u8>) {
+    let kept = CACHE.try_with(|c| {
+        let mut c = c.borrow_mut();
+        let l = &mut c.lists[class];
+        l.push(p.as_ptr());
+        if l.len >= 2 * BATCH {
+            let b = l.take(BATCH);
+            drop(c);
+            give_back(class, b);
+        }
+    });
+    if kept.is_err() {
+        // The thread is exiting: no cache any more.
+        dealloc(p.as_ptr(), layout(class));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_recycled_across_threads() {
+        let c = class_of(100).unwrap();
+        assert_eq!(class_size(c), 128);
+        let blocks: Vec<usize> = (0..1000)
+            .map(|_| get(c).unwrap().as_ptr() as usize)
+            .collect();
+        std::thread::spawn(move || {
+            for p in blocks {
+                // SAFETY: allocated by get() above, unused.
+                unsafe { put(c, NonNull::new(p as *mut u8).unwrap()) };
+            }
+        })
+        .join()
+        .unwrap();
+        // The exiting thread's blocks are in the depot now.
+        let again: Vec<_> = (0..10).map(|_| get(c).unwrap()).collect();
+        for p in again {
+            // SAFETY: as above.
+            unsafe { put(c, p) };
+        }
+        assert!(class_of(4096).is_none());
+    }
+}
