@@ -372,7 +372,6 @@ impl Session {
                 meta.set("Peer-Address", e.peer_address.as_bytes());
             }
         }
-        let meta = Arc::new(meta);
         if let Some(e) = self.engine.as_mut() {
             e.ready = true;
             e.zmtp.set_msg_metadata(Some(meta));

@@ -419,7 +419,7 @@ mod tests {
         md.set("Identity", b"abc");
         md.set("X-Foo", b"bar");
         let mut m = Msg::new();
-        m.set_metadata(Some(std::sync::Arc::new(md)));
+        m.set_metadata(Some(crate::msg::MetaRef::new(md)));
         let get = |n: &str| {
             lookup(&m, n).map(|p| {
                 // SAFETY: the pointer is a NUL-terminated string owned by m.

@@ -8,12 +8,14 @@
 //! itself, so C callers may move it with `memcpy`.
 
 pub(crate) mod content;
+mod meta;
 mod pool;
 
 use content::Content;
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::ptr::NonNull;
-use std::sync::Arc;
+
+pub use meta::{MetaRef, MetaSource, Metadata};
 
 /// Largest frame stored inline, as libzmq on 64-bit (BEHAVIOUR M1).
 pub const MAX_VSM: usize = 33;
@@ -42,35 +44,6 @@ pub mod flags {
 /// The C free function of `zmq_msg_init_data`.
 pub type FreeFn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
 
-/// Connection properties attached to received messages (`zmq_msg_gets`).
-#[derive(Debug, Default, Clone)]
-pub struct Metadata {
-    props: Vec<(String, CString)>,
-}
-
-impl Metadata {
-    pub fn new() -> Metadata {
-        Metadata::default()
-    }
-    /// Adds or replaces a property. Values with an interior NUL are cut there.
-    pub fn set(&mut self, name: &str, value: &[u8]) {
-        let end = value.iter().position(|&b| b == 0).unwrap_or(value.len());
-        let v = CString::new(&value[..end]).unwrap_or_default();
-        if let Some(p) = self.props.iter_mut().find(|p| p.0 == name) {
-            p.1 = v;
-        } else {
-            self.props.push((name.to_string(), v));
-        }
-    }
-    /// Looks a property up by exact (case-sensitive) name.
-    pub fn get(&self, name: &str) -> Option<&CString> {
-        self.props.iter().find(|p| p.0 == name).map(|p| &p.1)
-    }
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &CString)> {
-        self.props.iter().map(|(k, v)| (k.as_str(), v))
-    }
-}
-
 enum Body {
     Vsm {
         len: u8,
@@ -93,7 +66,7 @@ enum Body {
 #[repr(C)]
 pub struct Msg {
     body: Body,
-    meta: Option<Arc<Metadata>>,
+    meta: Option<MetaRef>,
     routing_id: u32,
     flags: u8,
     /// [`MAGIC_LIVE`] while initialised.
@@ -321,10 +294,10 @@ impl Msg {
         self.flags & flags::ROUTING_ID != 0
     }
 
-    pub fn metadata(&self) -> Option<&Arc<Metadata>> {
+    pub fn metadata(&self) -> Option<&MetaRef> {
         self.meta.as_ref()
     }
-    pub fn set_metadata(&mut self, m: Option<Arc<Metadata>>) {
+    pub fn set_metadata(&mut self, m: Option<MetaRef>) {
         self.meta = m;
     }
     pub fn routing_id(&self) -> u32 {

@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::msg::content::Chunk;
-use crate::msg::{flags, Metadata, Msg, MAX_VSM};
+use crate::msg::{flags, MetaSource, Metadata, Msg, MAX_VSM};
 use codec::{decode_header, put_header_v1, put_header_v2, Framing};
 
 /// Socket type numbers (`ZMQ_PAIR` …), as used in [`Config::socket_type`].
@@ -320,7 +320,7 @@ pub struct Zmtp {
     early: Vec<Msg>,
 
     peer: Option<PeerInfo>,
-    msg_meta: Option<Arc<Metadata>>,
+    msg_meta: Option<MetaSource>,
     pending: Option<Event>,
 
     handshake_deadline: Option<Instant>,
@@ -502,8 +502,8 @@ impl Zmtp {
     /// Replaces the metadata attached to every data frame returned from now
     /// on (after a 3.x handshake it defaults to [`PeerInfo::metadata`]; the
     /// engine may add Peer-Address and set the result here).
-    pub fn set_msg_metadata(&mut self, meta: Option<Arc<Metadata>>) {
-        self.msg_meta = meta;
+    pub fn set_msg_metadata(&mut self, meta: Option<Metadata>) {
+        self.msg_meta = meta.map(MetaSource::new);
     }
 
     /// Tells whether the engine has stopped reading (session pipe full) or
@@ -857,7 +857,7 @@ impl Zmtp {
                     Body::Owned(v) => Msg::from_vec(v),
                 };
                 msg.set_more(f.more);
-                msg.set_metadata(self.msg_meta.clone());
+                msg.set_metadata(self.msg_meta.as_mut().map(MetaSource::share));
                 Ok(Some(Event::Msg(msg)))
             }
         }
@@ -911,7 +911,7 @@ impl Zmtp {
                 let mut msg = Msg::from_vec(v);
                 msg.set_flags(flags::SUBSCRIPTION);
                 msg.set_more(f.more);
-                msg.set_metadata(self.msg_meta.clone());
+                msg.set_metadata(self.msg_meta.as_mut().map(MetaSource::share));
                 Some(Event::Msg(msg))
             }
             _ => None,
@@ -930,8 +930,8 @@ impl Zmtp {
                 _ => {}
             }
         }
+        self.msg_meta = Some(MetaSource::new(meta.clone()));
         let meta = Arc::new(meta);
-        self.msg_meta = Some(meta.clone());
         let info = PeerInfo {
             version: self.version,
             socket_type,
