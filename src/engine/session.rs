@@ -477,7 +477,11 @@ impl Session {
                 return;
             }
             let err = Errno::last_os();
-            if err == Errno::EAGAIN || err == Errno::EINTR {
+            if err == Errno::EAGAIN {
+                e.zmtp.release_idle_input();
+                break;
+            }
+            if err == Errno::EINTR {
                 break;
             }
             self.engine_error(r);

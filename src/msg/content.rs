@@ -64,7 +64,7 @@ impl Content {
     pub(crate) fn with_capacity(cap: usize, zeroed: bool) -> Option<(NonNull<Content>, *mut u8)> {
         let (p, cap) = match pool::class_of(HDR.checked_add(cap)?) {
             Some(class) => {
-                let p = pool::get(class)?;
+                let (p, _) = pool::get(class)?;
                 let cap = pool::class_size(class) - HDR;
                 if zeroed {
                     // SAFETY: the block has HDR + cap bytes.
@@ -144,12 +144,10 @@ impl Content {
         fence(Ordering::Acquire);
         let c = p.as_ptr();
         match (*c).release {
-            Release::Trailing { cap } => match pool::class_of(HDR + cap) {
+            Release::Trailing { cap } => match pool::class_exact(HDR + cap) {
                 // Every block of a class's exact size can be pooled, whoever
                 // allocated it (same size and alignment).
-                Some(class) if pool::class_size(class) == HDR + cap => {
-                    pool::put(class, p.cast::<u8>());
-                }
+                Some(class) => pool::put(class, p.cast::<u8>()),
                 _ => {
                     if let Some(layout) = trailing_layout(cap) {
                         dealloc(c as *mut u8, layout);
@@ -181,7 +179,8 @@ impl Content {
 /// A receive buffer whose large frames become messages without a copy.
 /// Owned by one decoder; see the module docs.
 pub(crate) struct Chunk {
-    content: NonNull<Content>,
+    /// None for the empty chunk (no storage, capacity 0).
+    content: Option<NonNull<Content>>,
     data: *mut u8,
     cap: usize,
     /// References taken from the counter and not yet given to a message.
@@ -194,11 +193,41 @@ pub(crate) struct Chunk {
 unsafe impl Send for Chunk {}
 
 impl Chunk {
-    /// An empty chunk with room for `cap` bytes (zero-filled).
+    /// An empty chunk with room for at least `cap` bytes. Chunks of the
+    /// usual size are recycled through the pool.
     pub(crate) fn new(cap: usize) -> Chunk {
+        let chunk_cap = pool::class_size(pool::CHUNK_CLASS) - HDR;
+        if cap <= chunk_cap {
+            if let Some((p, fresh)) = pool::get(pool::CHUNK_CLASS) {
+                // SAFETY: a block of HDR + chunk_cap bytes, aligned for the
+                // header; fresh blocks are zeroed once, recycled ones hold
+                // only bytes written since (the class's rule).
+                unsafe {
+                    let data = p.as_ptr().add(HDR);
+                    if fresh {
+                        data.write_bytes(0, chunk_cap);
+                    }
+                    let content = p.cast::<Content>();
+                    content.as_ptr().write(Content {
+                        refs: AtomicUsize::new(1),
+                        release: Release::Trailing { cap: chunk_cap },
+                    });
+                    return Chunk {
+                        content: Some(content),
+                        data,
+                        cap: chunk_cap,
+                        spare_refs: 0,
+                    };
+                }
+            }
+        }
+        Chunk::allocate(cap)
+    }
+
+    fn allocate(cap: usize) -> Chunk {
         match Content::with_capacity(cap, true) {
             Some((content, data)) => Chunk {
-                content,
+                content: Some(content),
                 data,
                 cap,
                 spare_refs: 0,
@@ -210,9 +239,14 @@ impl Chunk {
         }
     }
 
-    /// A chunk with no room, allocated lazily by the first `new`.
-    pub(crate) fn empty() -> Chunk {
-        Chunk::new(0)
+    /// A chunk with no room and no storage.
+    pub(crate) const fn empty() -> Chunk {
+        Chunk {
+            content: None,
+            data: std::ptr::NonNull::dangling().as_ptr(),
+            cap: 0,
+            spare_refs: 0,
+        }
     }
 
     #[inline]
@@ -224,7 +258,8 @@ impl Chunk {
     #[inline]
     pub(crate) fn is_unique(&self) -> bool {
         // SAFETY: we hold a reference to the live block.
-        unsafe { Content::refs(self.content) == 1 + self.spare_refs }
+        self.content
+            .is_none_or(|c| unsafe { Content::refs(c) == 1 + self.spare_refs })
     }
 
     /// The bytes `a..b` (must be within capacity and not being written).
@@ -259,21 +294,26 @@ impl Chunk {
     /// A message sharing the bytes `a..b`.
     #[inline]
     pub(crate) fn share(&mut self, a: usize, b: usize) -> (NonNull<Content>, *mut u8, usize) {
-        assert!(a <= b && b <= self.cap);
+        assert!(a < b && b <= self.cap);
+        let Some(content) = self.content else {
+            unreachable!("a non-empty range of the empty chunk")
+        };
         if self.spare_refs == 0 {
             // SAFETY: we hold a reference to the live block.
-            unsafe { Content::acquire(self.content, REF_BATCH) };
+            unsafe { Content::acquire(content, REF_BATCH) };
             self.spare_refs = REF_BATCH;
         }
         self.spare_refs -= 1;
         // SAFETY: in bounds.
-        (self.content, unsafe { self.data.add(a) }, b - a)
+        (content, unsafe { self.data.add(a) }, b - a)
     }
 }
 
 impl Drop for Chunk {
     fn drop(&mut self) {
         // SAFETY: our own reference plus the unspent batch are ours to drop.
-        unsafe { Content::release(self.content, 1 + self.spare_refs) };
+        if let Some(c) = self.content {
+            unsafe { Content::release(c, 1 + self.spare_refs) };
+        }
     }
 }

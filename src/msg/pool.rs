@@ -6,7 +6,7 @@
 //! this cross-thread pattern poorly: the freeing thread's cache overflows and
 //! every block goes through the shared arena under its lock. Here blocks of
 //! a few size classes are kept on per-thread free lists instead; a thread
-//! whose list grows long hands a batch of [`BATCH`] blocks to a global
+//! whose list grows long hands a batch of blocks to a global
 //! depot, and a thread whose list is empty takes a batch back — one lock per
 //! batch rather than per message (the "transfer cache" of tcmalloc).
 //!
@@ -22,17 +22,32 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Alignment of every block (the block header's).
 pub(crate) const ALIGN: usize = 8;
-/// Block sizes, header included.
-const CLASSES: [usize; 5] = [128, 256, 512, 1024, 2048];
-/// Blocks moved between a thread and the depot at a time.
-const BATCH: usize = 64;
+/// Block sizes, header included. The last class holds receive chunks only
+/// (see [`CHUNK_CLASS`]); the others hold copied frames.
+const CLASSES: [usize; 6] = [128, 256, 512, 1024, 2048, 16384 + 256];
+/// The class of receive chunks. Its blocks are zero-filled when first
+/// allocated and only ever hold bytes written since, so a recycled chunk
+/// needs no zeroing.
+pub(crate) const CHUNK_CLASS: usize = CLASSES.len() - 1;
+/// Blocks moved between a thread and the depot at a time: 16 KiB worth,
+/// between 2 and 64 blocks. A thread keeps at most two batches.
+#[inline]
+fn batch(class: usize) -> usize {
+    (16384 / CLASSES[class]).clamp(2, 64)
+}
 /// Batches the depot keeps per class; more go back to the system.
 const DEPOT_BATCHES: usize = 64;
 
-/// The class index for a block of `size` bytes, if pooled.
+/// The frame class for a block of `size` bytes, if pooled.
 #[inline]
 pub(crate) fn class_of(size: usize) -> Option<usize> {
-    CLASSES.iter().position(|&c| size <= c)
+    CLASSES[..CHUNK_CLASS].iter().position(|&c| size <= c)
+}
+
+/// The class whose blocks are exactly `size` bytes, if any.
+#[inline]
+pub(crate) fn class_exact(size: usize) -> Option<usize> {
+    CLASSES.iter().position(|&c| size == c)
 }
 
 /// The size of blocks of class `c`.
@@ -111,11 +126,13 @@ static DEPOT: [Mutex<Vec<List>>; CLASSES.len()] = [
     Mutex::new(Vec::new()),
     Mutex::new(Vec::new()),
     Mutex::new(Vec::new()),
+    Mutex::new(Vec::new()),
 ];
 
 /// Batches in each depot (a hint read without the lock, so an empty depot
 /// costs no lock).
 static DEPOT_LEN: [AtomicUsize; CLASSES.len()] = [
+    AtomicUsize::new(0),
     AtomicUsize::new(0),
     AtomicUsize::new(0),
     AtomicUsize::new(0),
@@ -139,7 +156,14 @@ impl Drop for Cache {
 thread_local! {
     static CACHE: RefCell<Cache> = const {
         RefCell::new(Cache {
-            lists: [List::new(), List::new(), List::new(), List::new(), List::new()],
+            lists: [
+                List::new(),
+                List::new(),
+                List::new(),
+                List::new(),
+                List::new(),
+                List::new(),
+            ],
         })
     };
 }
@@ -158,9 +182,10 @@ fn give_back(class: usize, mut l: List) {
     }
 }
 
-/// A block of class `class` (uninitialised), or None when memory runs out.
+/// A block of class `class`, or None when memory runs out. The bool is true
+/// when the block is fresh from the system (uninitialised).
 #[inline]
-pub(crate) fn get(class: usize) -> Option<NonNull<u8>> {
+pub(crate) fn get(class: usize) -> Option<(NonNull<u8>, bool)> {
     let p = CACHE
         .try_with(|c| {
             let mut c = c.borrow_mut();
@@ -186,9 +211,9 @@ pub(crate) fn get(class: usize) -> Option<NonNull<u8>> {
         .ok()
         .flatten();
     match p {
-        Some(p) => NonNull::new(p),
+        Some(p) => Some((NonNull::new(p)?, false)),
         // SAFETY: the layout has a non-zero size.
-        None => NonNull::new(unsafe { alloc(layout(class)) }),
+        None => Some((NonNull::new(unsafe { alloc(layout(class)) })?, true)),
     }
 }
 
@@ -203,8 +228,8 @@ pub(crate) unsafe fn put(class: usize, p: NonNull<u8>) {
         let mut c = c.borrow_mut();
         let l = &mut c.lists[class];
         l.push(p.as_ptr());
-        if l.len >= 2 * BATCH {
-            let b = l.take(BATCH);
+        if l.len >= 2 * batch(class) {
+            let b = l.take(batch(class));
             drop(c);
             give_back(class, b);
         }
@@ -224,7 +249,7 @@ mod tests {
         let c = class_of(100).unwrap();
         assert_eq!(class_size(c), 128);
         let blocks: Vec<usize> = (0..1000)
-            .map(|_| get(c).unwrap().as_ptr() as usize)
+            .map(|_| get(c).unwrap().0.as_ptr() as usize)
             .collect();
         std::thread::spawn(move || {
             for p in blocks {
@@ -235,7 +260,7 @@ mod tests {
         .join()
         .unwrap();
         // The exiting thread's blocks are in the depot now.
-        let again: Vec<_> = (0..10).map(|_| get(c).unwrap()).collect();
+        let again: Vec<_> = (0..10).map(|_| get(c).unwrap().0).collect();
         for p in again {
             // SAFETY: as above.
             unsafe { put(c, p) };

@@ -451,6 +451,16 @@ impl Zmtp {
         self.inbuf.slice_mut(self.wpos, end)
     }
 
+    /// Gives the receive buffer back while nothing is buffered (an idle
+    /// connection holds no input memory; a busy one gets a recycled chunk).
+    pub fn release_idle_input(&mut self) {
+        if self.rpos == self.wpos && self.big.is_none() {
+            self.inbuf = Chunk::empty();
+            self.rpos = 0;
+            self.wpos = 0;
+        }
+    }
+
     /// `n` bytes were written into the slice last returned by
     /// [`input_buf`](Self::input_buf).
     pub fn input_commit(&mut self, n: usize) {
