@@ -418,6 +418,10 @@ impl Session {
     /// Reads from the fd and pushes decoded frames into the pipe.
     fn pump_in(&mut self, r: &mut Reactor) {
         let now = Instant::now();
+        // A read shorter than the buffer drained the socket: decode it and
+        // stop, rather than pay a read that only says EAGAIN (epoll is
+        // level-triggered, so anything that arrives meanwhile wakes us).
+        let mut drained = false;
         loop {
             // Deliver what is already decoded first.
             loop {
@@ -459,7 +463,12 @@ impl Session {
             let Some(e) = self.engine.as_mut() else {
                 return;
             };
+            if drained {
+                e.zmtp.release_idle_input();
+                break;
+            }
             let buf = e.zmtp.input_buf();
+            let want = buf.len();
             // SAFETY: buf is a valid writable buffer of buf.len() bytes.
             let n = unsafe {
                 libc::read(
@@ -470,6 +479,7 @@ impl Session {
             };
             if n > 0 {
                 e.zmtp.input_commit(n as usize);
+                drained = (n as usize) < want;
                 continue;
             }
             if n == 0 {
