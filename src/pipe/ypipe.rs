@@ -11,9 +11,13 @@
 //!
 //! * Storage: chunks of [`CHUNK`] slots linked by `next`. The writer owns the
 //!   slots from its write position on; the reader owns the published slots it
-//!   has not read yet. A chunk the reader has finished is put in `spare`
-//!   (one atomic swap), where the writer picks it up the next time it needs a
-//!   chunk, so a steady flow allocates nothing.
+//!   has not read yet. A chunk the reader has finished is pushed on the
+//!   `free` stack (one CAS per chunk; the reader is its only pusher); when
+//!   the writer needs a chunk it takes from its private cache, refilled by
+//!   taking the whole stack with one swap (no ABA: nobody pops single
+//!   entries). The writer keeps at most [`MAX_CACHED`] chunks and frees the
+//!   rest, so a steady or bursty flow up to that depth allocates nothing
+//!   while an idle pipe does not hoard the memory of a past burst.
 //! * Publication and sleep share one word, `published`: the number of frames
 //!   made visible, with the top bit [`ASLEEP`] set while the reader sleeps.
 //!   - `write` fills the next slot privately (not visible yet);
@@ -32,7 +36,7 @@
 //!   only flushed with the last frame; `rollback` drops the written-but-
 //!   unflushed frames and moves the write position back.
 //! * Cursors: the writer's and the reader's private positions, the shared
-//!   `published` word and `spare` each live on their own cache line, so the
+//!   `published` word and `free` each live on their own cache line, so the
 //!   only line that moves between the cores per batch is `published` (plus the
 //!   slots themselves).
 //!
@@ -50,6 +54,9 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 /// Frames per chunk (64 × 64-byte `Msg` = 4 KiB).
 pub(super) const CHUNK: usize = 64;
+
+/// Chunks the writer keeps for reuse (64 KiB), beyond the ones in use.
+const MAX_CACHED: usize = 16;
 
 /// Top bit of `published`: the reader is asleep and must be woken.
 const ASLEEP: u64 = 1 << 63;
@@ -120,6 +127,8 @@ struct Writer {
     flushed: u64,
     flushed_chunk: *mut Chunk,
     flushed_idx: usize,
+    /// Empty chunks for reuse, linked by `next`.
+    cache: *mut Chunk,
 }
 
 /// The reader's private cursor.
@@ -136,7 +145,8 @@ struct Reader {
 
 pub(super) struct Ypipe {
     published: CacheLine<AtomicU64>,
-    spare: CacheLine<AtomicPtr<Chunk>>,
+    /// Chunks the reader finished, linked by `next`, for the writer.
+    free: CacheLine<AtomicPtr<Chunk>>,
     writer: CacheLine<UnsafeCell<Writer>>,
     reader: CacheLine<UnsafeCell<Reader>>,
 }
@@ -155,7 +165,7 @@ impl Ypipe {
         let c = Chunk::alloc();
         Ypipe {
             published: CacheLine(AtomicU64::new(ASLEEP)),
-            spare: CacheLine(AtomicPtr::new(ptr::null_mut())),
+            free: CacheLine(AtomicPtr::new(ptr::null_mut())),
             writer: CacheLine(UnsafeCell::new(Writer {
                 tail: c,
                 idx: 0,
@@ -163,6 +173,7 @@ impl Ypipe {
                 flushed: 0,
                 flushed_chunk: c,
                 flushed_idx: 0,
+                cache: ptr::null_mut(),
             })),
             reader: CacheLine(UnsafeCell::new(Reader {
                 head: c,
@@ -194,7 +205,7 @@ impl Ypipe {
     }
 
     /// Moves the writer to the chunk after `w.tail`: one already linked
-    /// there (left over by a rollback), else the spare, else a new one.
+    /// there (left over by a rollback), else a recycled one, else a new one.
     ///
     /// # Safety
     /// Writer side; `w.tail` is live and full.
@@ -204,14 +215,21 @@ impl Ypipe {
         let link = unsafe { Chunk::next(w.tail) };
         let mut c = link.load(Ordering::Relaxed);
         if c.is_null() {
-            // Acquire: the reader's reads of the spare's slots happen before
-            // we overwrite them.
-            c = self.spare.0.swap(ptr::null_mut(), Ordering::Acquire);
+            if w.cache.is_null() {
+                // Acquire: the reader's reads of these chunks' slots (and its
+                // links) happen before we reuse them.
+                w.cache = self.free.0.swap(ptr::null_mut(), Ordering::Acquire);
+                // SAFETY: the taken list is ours alone now.
+                unsafe { trim(w.cache, MAX_CACHED) };
+            }
+            c = w.cache;
             if c.is_null() {
                 c = Chunk::alloc();
             } else {
-                // SAFETY: the spare is ours now; its old link is stale.
-                unsafe { Chunk::next(c) }.store(ptr::null_mut(), Ordering::Relaxed);
+                // SAFETY: `c` heads our private cache list.
+                let next = unsafe { Chunk::next(c) };
+                w.cache = next.load(Ordering::Relaxed);
+                next.store(ptr::null_mut(), Ordering::Relaxed);
             }
             // Relaxed: the reader follows this link only for frames it saw
             // published by a later Release swap of `published`.
@@ -303,19 +321,28 @@ impl Ypipe {
             let next = unsafe { Chunk::next(r.head) }.load(Ordering::Relaxed);
             let done = std::mem::replace(&mut r.head, next);
             r.idx = 0;
-            // Release: our reads of `done` happen before the writer reuses
-            // it. The writer never goes back to `done`: its flushed position
-            // (and so any rollback target) is past the frame we are reading.
-            let old = self.spare.0.swap(done, Ordering::AcqRel);
-            if !old.is_null() {
-                // SAFETY: `old` was put there by us and never taken by the
-                // writer (it swaps null in when it takes one); it is empty.
-                unsafe { Chunk::free(old) };
+            // Push `done` on the free stack. Release: our reads of `done`
+            // happen before the writer reuses it. The writer never goes back
+            // to `done`: its flushed position (and so any rollback target) is
+            // past the frame we are reading.
+            let mut top = self.free.0.load(Ordering::Relaxed);
+            loop {
+                // SAFETY: `done` is ours until the CAS below publishes it.
+                unsafe { Chunk::next(done) }.store(top, Ordering::Relaxed);
+                match self.free.0.compare_exchange_weak(
+                    top,
+                    done,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => break,
+                    Err(t) => top = t,
+                }
             }
         }
         // SAFETY: the frame at `pos` is published (pos < avail) and read
         // exactly once; the writer does not touch this slot again until the
-        // chunk comes back through `spare`.
+        // chunk comes back through `free`.
         let m = unsafe { Chunk::slot(r.head, r.idx).read() };
         r.idx += 1;
         r.pos += 1;
@@ -405,10 +432,37 @@ impl Drop for Ypipe {
             unsafe { Chunk::free(c) };
             c = next;
         }
-        let s = *self.spare.0.get_mut();
-        if !s.is_null() {
-            // SAFETY: the spare is unlinked from the list and empty.
-            unsafe { Chunk::free(s) };
+        // SAFETY: both lists hold only empty chunks linked by `next`.
+        unsafe {
+            trim(*self.free.0.get_mut(), 0);
+            trim(w.cache, 0);
         }
+    }
+}
+
+/// Frees the chunks of the list `c` (linked by `next`) after the first `keep`.
+///
+/// # Safety
+/// The caller owns the list and its chunks are empty.
+unsafe fn trim(mut c: *mut Chunk, keep: usize) {
+    let mut last: *mut Chunk = ptr::null_mut();
+    for _ in 0..keep {
+        if c.is_null() {
+            return;
+        }
+        last = c;
+        // SAFETY: `c` is a live chunk of the list.
+        c = unsafe { Chunk::next(c) }.load(Ordering::Relaxed);
+    }
+    if !last.is_null() {
+        // SAFETY: as above; cut the list after the kept chunks.
+        unsafe { Chunk::next(last) }.store(ptr::null_mut(), Ordering::Relaxed);
+    }
+    while !c.is_null() {
+        // SAFETY: `c` is live and owned; read its link before freeing it.
+        let next = unsafe { Chunk::next(c) }.load(Ordering::Relaxed);
+        // SAFETY: empty and unlinked from everything still used.
+        unsafe { Chunk::free(c) };
+        c = next;
     }
 }
