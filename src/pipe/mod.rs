@@ -525,4 +525,218 @@ mod tests {
         a.write(id).unwrap();
         assert!(matches!(b.read(), Read::Msg(m) if m.is_routing_id()));
     }
+
+    /// Frees counted by the tests that use counted frames.
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+    static LEFTOVER_FREED: AtomicUsize = AtomicUsize::new(0);
+    unsafe extern "C" fn count_free(_d: *mut std::ffi::c_void, hint: *mut std::ffi::c_void) {
+        // SAFETY: the hint is always one of the statics above.
+        unsafe { &*(hint as *const AtomicUsize) }.fetch_add(1, Ordering::SeqCst);
+    }
+    /// A frame whose drop is counted in `counter`.
+    fn counted(counter: &'static AtomicUsize, more: bool) -> Msg {
+        static DATA: [u8; 4] = *b"data";
+        // SAFETY: DATA is static and never written; the free function only
+        // counts.
+        let mut m = unsafe {
+            Msg::from_user(
+                DATA.as_ptr() as *mut u8,
+                DATA.len(),
+                Some(count_free),
+                counter as *const AtomicUsize as *mut std::ffi::c_void,
+            )
+        };
+        m.set_more(more);
+        m
+    }
+
+    #[test]
+    fn rollback_across_chunks_and_chunk_reuse() {
+        let (mut a, mut b) = pair([0, 0]);
+        let before = FREED.load(Ordering::SeqCst);
+        for round in 0..5u8 {
+            a.write(Msg::from_slice(&[round])).unwrap();
+            // An unfinished message spanning several chunks, rolled back.
+            for _ in 0..3 * ypipe::CHUNK + 7 {
+                a.write(counted(&FREED, true)).unwrap();
+            }
+            assert!(a.writing_more());
+            assert!(matches!(b.read(), Read::Msg(m) if m.data() == [round]));
+            assert!(matches!(b.read(), Read::Empty));
+            a.rollback();
+            assert!(!a.writing_more());
+            // Then whole messages over the chunks linked by the rollback.
+            for i in 0..2 * ypipe::CHUNK as u32 + 3 {
+                let mut m = Msg::from_slice(&i.to_le_bytes());
+                m.set_more(i % 3 == 0);
+                a.write(m).unwrap();
+            }
+            a.write(Msg::from_slice(b"end")).unwrap();
+            for i in 0..2 * ypipe::CHUNK as u32 + 3 {
+                match b.read() {
+                    Read::Msg(m) => assert_eq!(m.data(), i.to_le_bytes()),
+                    r => panic!("{r:?}"),
+                }
+            }
+            assert!(matches!(b.read(), Read::Msg(m) if m.data() == b"end"));
+            assert!(!b.has_msg());
+        }
+        assert_eq!(
+            FREED.load(Ordering::SeqCst) - before,
+            5 * (3 * ypipe::CHUNK + 7)
+        );
+        assert_eq!(a.out_pending(), 0);
+    }
+
+    /// Two threads, random multipart sizes, random rollbacks, a small HWM:
+    /// order, completeness, no lost wake-up (each wait is bounded), then
+    /// leftovers dropped whichever end goes last.
+    #[test]
+    fn two_thread_stress() {
+        use std::sync::{Condvar, Mutex as StdMutex};
+        use std::time::Duration;
+
+        const N: u32 = 1_000_000;
+        const LEFT: usize = 500;
+
+        #[derive(Default)]
+        struct Flags {
+            set: StdMutex<[bool; 2]>,
+            cv: Condvar,
+        }
+        impl PipeEvents for Flags {
+            fn pipe_event(&self, token: u64, ev: PipeEvent) {
+                // token 0: the reader (Readable), 1: the writer (Writable);
+                // Closed goes to whichever end outlives the other.
+                let i = token as usize;
+                assert!(matches!(
+                    (i, ev),
+                    (0, PipeEvent::Readable) | (1, PipeEvent::Writable) | (_, PipeEvent::Closed)
+                ));
+                self.set.lock().unwrap()[i] = true;
+                self.cv.notify_all();
+            }
+        }
+        impl Flags {
+            /// Waits for (and consumes) event `i`; a lost wake-up fails.
+            fn wait(&self, i: usize) {
+                let mut g = self.set.lock().unwrap();
+                while !g[i] {
+                    let (ng, t) = self.cv.wait_timeout(g, Duration::from_secs(20)).unwrap();
+                    g = ng;
+                    assert!(g[i] || !t.timed_out(), "lost wake-up ({i})");
+                }
+                g[i] = false;
+            }
+        }
+        struct Rng(u64);
+        impl Rng {
+            fn next(&mut self) -> u64 {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                self.0
+            }
+        }
+
+        for (hwm, reader_last) in [(3, true), (16, false)] {
+            let (mut a, mut b) = pair([hwm, 0]);
+            let (wf, rf) = (Arc::new(Flags::default()), Arc::new(Flags::default()));
+            a.set_notifier(wf.clone(), 1);
+            b.set_notifier(rf.clone(), 0);
+            let before = LEFTOVER_FREED.load(Ordering::SeqCst);
+            let writer = std::thread::spawn(move || {
+                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ hwm as u64);
+                for i in 0..N {
+                    while !a.check_write() {
+                        wf.wait(1);
+                    }
+                    if rng.next() % 32 == 0 {
+                        for _ in 0..rng.next() % 100 {
+                            let mut m = Msg::from_slice(b"rolled back");
+                            m.set_more(true);
+                            a.write(m).unwrap();
+                        }
+                        a.rollback();
+                    }
+                    let parts = 1 + (rng.next() % 4) as u8;
+                    for p in 0..parts {
+                        let mut d = [0u8; 6];
+                        d[..4].copy_from_slice(&i.to_le_bytes());
+                        d[4] = p;
+                        d[5] = parts;
+                        let mut m = Msg::from_slice(&d);
+                        m.set_more(p + 1 < parts);
+                        a.write(m).unwrap();
+                    }
+                }
+                // Leftovers: whole messages the reader never reads (HWM
+                // lifted), and an unfinished one.
+                a.set_out_hwm(0);
+                for k in 0..LEFT {
+                    a.write(counted(&LEFTOVER_FREED, k % 2 == 0)).unwrap();
+                }
+                a.write(counted(&LEFTOVER_FREED, true)).unwrap();
+                a
+            });
+            let mut expect = (0u32, 0u8);
+            let mut frames = 0u64;
+            while expect.0 < N {
+                match b.read() {
+                    Read::Msg(m) => {
+                        let d = m.data();
+                        assert_eq!(d.len(), 6, "rolled-back frame seen");
+                        let i = u32::from_le_bytes(d[..4].try_into().unwrap());
+                        assert_eq!((i, d[4]), expect);
+                        assert_eq!(m.more(), d[4] + 1 < d[5]);
+                        assert_eq!(b.reading_more(), m.more());
+                        expect = if m.more() { (i, d[4] + 1) } else { (i + 1, 0) };
+                        frames += 1;
+                    }
+                    Read::Empty => rf.wait(0),
+                    Read::Closed => panic!("closed early"),
+                }
+            }
+            assert!(frames >= N as u64);
+            let a = writer.join().unwrap();
+            // Both ends dropped, on two threads, in either order.
+            let (first, last) = if reader_last { (a, b) } else { (b, a) };
+            std::thread::spawn(move || drop(first)).join().unwrap();
+            // The writer's end terminating rolls back its unfinished message.
+            assert_eq!(
+                LEFTOVER_FREED.load(Ordering::SeqCst) - before,
+                usize::from(reader_last)
+            );
+            std::thread::spawn(move || drop(last)).join().unwrap();
+            assert_eq!(
+                LEFTOVER_FREED.load(Ordering::SeqCst) - before,
+                LEFT + 1,
+                "leftovers dropped"
+            );
+        }
+    }
+
+    #[test]
+    fn drained_reader_wakes_writer_and_out_pending_reaches_zero() {
+        for hwm in [1, 2, 3, 10, 101] {
+            let (mut a, mut b) = pair([hwm, 0]);
+            let ca = Arc::new(Count(AtomicUsize::new(0), Mutex::new(vec![])));
+            a.set_notifier(ca.clone(), 1);
+            let mut n = 0;
+            while a.check_write() {
+                a.write(Msg::from_slice(b"m")).unwrap();
+                n += 1;
+            }
+            assert_eq!(n, hwm as u64);
+            assert_eq!(a.out_pending(), n);
+            // Read all of it but never call read again: the writer is woken
+            // by the time the half is drained.
+            for _ in 0..n {
+                assert!(matches!(b.read(), Read::Msg(_)));
+            }
+            assert_eq!(ca.1.lock().as_slice(), &[PipeEvent::Writable], "hwm {hwm}");
+            assert_eq!(a.out_pending(), 0);
+            assert!(a.check_write());
+        }
+    }
 }
