@@ -1,29 +1,37 @@
 //! Pipes: the bidirectional message channel between a socket and a session
 //! (or between two sockets, for inproc).
 //!
-//! A pipe is two one-way queues ([`Half`]) shared by two [`Pipe`] ends. Each
-//! end writes into one half and reads from the other. The queues are lock-free
-//! (`crossbeam_queue::SegQueue`); both ends are single-threaded owners (a
-//! socket in its application thread, or a session in an I/O thread), so each
-//! half has exactly one producer and one consumer.
+//! A pipe is two one-way halves ([`Half`]) shared by two [`Pipe`] ends. Each
+//! end writes into one half and reads from the other. Both ends are
+//! single-threaded owners (a socket in its application thread, or a session
+//! in an I/O thread), so each half has exactly one producer and one consumer
+//! and is a single-producer single-consumer queue ([`ypipe::Ypipe`]: chunked,
+//! the writer publishes each whole message with one atomic swap, the reader
+//! takes everything published with one load and then reads without atomics).
 //!
 //! Wake-ups cost a notification (a command in the peer's mailbox, which may
 //! cost an eventfd write) only when the peer is asleep:
-//! - the reader sets `reader_asleep` after finding the queue empty; the writer
-//!   clears it and notifies after making a message visible (Dekker handshake
-//!   with SeqCst fences; a spurious notification is harmless);
-//! - the writer sets `writer_waiting` when it finds the half full (HWM); the
-//!   reader clears it and notifies once it has drained to the low-water mark.
+//! - Readable: the reader's "asleep" flag is the top bit of the queue's
+//!   published-count word; it sets it with a CAS after finding nothing new,
+//!   the writer's publishing swap clears it and tells whether to notify.
+//! - Writable (HWM): see [`Pipe::check_write`] and
+//!   [`Pipe::wake_blocked_writer`]. The counts of messages written and read
+//!   are private to each end; the reader publishes its count with a plain
+//!   store after each message, on its own cache line, and the writer only
+//!   reloads it when its cached copy says the half is full.
 //!
-//! Frames of an unfinished multipart message stay in the writer's private
-//! `pending` list until the last frame, so readers only ever see whole
+//! Frames of an unfinished multipart message are written into the queue but
+//! only published with the last frame, so readers only ever see whole
 //! messages and a writer can roll back (BEHAVIOUR P1, L2, T2).
 
+mod ypipe;
+
 use crate::msg::Msg;
-use crossbeam_queue::SegQueue;
 use parking_lot::Mutex;
+use std::cell::Cell;
 use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
+use ypipe::{CacheLine, Ypipe};
 
 /// What a pipe end is told about its peer's activity.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -44,44 +52,37 @@ pub trait PipeEvents: Send + Sync {
     fn pipe_event(&self, token: u64, ev: PipeEvent);
 }
 
-/// One direction of a pipe.
-struct Half {
-    queue: SegQueue<Msg>,
-    /// Whole messages made visible. Written only by the writer.
-    msgs_written: AtomicU64,
-    /// Whole messages consumed. Written only by the reader.
-    msgs_read: AtomicU64,
+/// `Ctl::blocked_at` when the writer is not waiting.
+const NOT_BLOCKED: u64 = u64::MAX;
+
+/// Rarely written settings of a half.
+struct Ctl {
     /// Messages allowed in flight; <= 0 means unlimited. Set by either owner.
     hwm: AtomicI64,
-    /// Set by the reader when it found the queue empty; cleared by the writer
-    /// that then notifies the reader.
-    reader_asleep: AtomicBool,
-    /// Set by the writer when it found the half full; cleared by the reader
-    /// that then notifies the writer.
-    writer_waiting: AtomicBool,
+    /// The writer's message count when it found the half full and went to
+    /// wait for `Writable`, or `NOT_BLOCKED`. Set by the writer, cleared by
+    /// the reader that then notifies the writer (or by the writer itself).
+    blocked_at: AtomicU64,
+}
+
+/// One direction of a pipe.
+struct Half {
+    queue: Ypipe,
+    /// Whole messages consumed. Stored (Release) only by the reader.
+    msgs_read: CacheLine<AtomicU64>,
+    ctl: CacheLine<Ctl>,
 }
 
 impl Half {
     fn new(hwm: i64) -> Half {
         Half {
-            queue: SegQueue::new(),
-            msgs_written: AtomicU64::new(0),
-            msgs_read: AtomicU64::new(0),
-            hwm: AtomicI64::new(hwm),
-            reader_asleep: AtomicBool::new(true),
-            writer_waiting: AtomicBool::new(false),
+            queue: Ypipe::new(),
+            msgs_read: CacheLine(AtomicU64::new(0)),
+            ctl: CacheLine(Ctl {
+                hwm: AtomicI64::new(hwm),
+                blocked_at: AtomicU64::new(NOT_BLOCKED),
+            }),
         }
-    }
-
-    #[inline]
-    fn is_full(&self) -> bool {
-        let hwm = self.hwm.load(Ordering::Relaxed);
-        if hwm <= 0 {
-            return false;
-        }
-        let in_flight =
-            self.msgs_written.load(Ordering::Relaxed) - self.msgs_read.load(Ordering::Acquire);
-        in_flight >= hwm as u64
     }
 }
 
@@ -119,11 +120,23 @@ pub enum Read {
 }
 
 /// One end of a pipe. Owned by exactly one thread at a time.
+///
+/// It is the only writer of `halves[side]` and the only reader of the other
+/// half: every `unsafe` queue call below relies on that. `Pipe` is `Send`
+/// (ends move between threads through their owners' synchronised hand-over)
+/// but not `Sync` (the `Cell` fields), so two threads can never use one end
+/// at the same time.
 pub struct Pipe {
     shared: Arc<Shared>,
     side: usize,
-    /// Frames of the message being written (all but its last frame).
-    pending: Vec<Msg>,
+    /// Whole messages this end has published.
+    msgs_written: u64,
+    /// The peer's read count of our messages as last loaded.
+    peer_read: Cell<u64>,
+    /// Whole messages this end has read.
+    msgs_read: u64,
+    /// Messages to read before the next periodic check for a blocked writer.
+    check_countdown: Cell<u64>,
     /// The last frame read had MORE set.
     reading_more: bool,
     /// Keep ROUTING_ID-flagged messages (ROUTER); others skip them.
@@ -149,12 +162,25 @@ pub fn pair(hwm: [i64; 2]) -> (Pipe, Pipe) {
     let end = |side| Pipe {
         shared: shared.clone(),
         side,
-        pending: Vec::new(),
+        msgs_written: 0,
+        peer_read: Cell::new(0),
+        msgs_read: 0,
+        check_countdown: Cell::new(1),
         reading_more: false,
         keep_routing_id: false,
         terminated: false,
     };
     (end(0), end(1))
+}
+
+/// In-flight count at or below which a blocked writer is woken.
+#[inline]
+fn lwm(hwm: i64) -> u64 {
+    if hwm <= 0 {
+        u64::MAX
+    } else {
+        ((hwm + 1) / 2) as u64
+    }
 }
 
 impl Pipe {
@@ -181,33 +207,67 @@ impl Pipe {
 
     /// Sets the HWM for messages this end writes (<= 0: unlimited).
     pub fn set_out_hwm(&self, hwm: i64) {
-        self.out().hwm.store(hwm, Ordering::Relaxed);
+        self.out().ctl.0.hwm.store(hwm, Ordering::Relaxed);
     }
     /// Sets the HWM for messages this end reads.
     pub fn set_in_hwm(&self, hwm: i64) {
-        self.inq().hwm.store(hwm, Ordering::Relaxed);
+        self.inq().ctl.0.hwm.store(hwm, Ordering::Relaxed);
+        // Recompute the check period from the new HWM at the next message.
+        self.check_countdown.set(1);
+    }
+
+    /// True if `hwm` messages of ours are in flight according to `peer_read`.
+    #[inline]
+    fn out_full(&self, hwm: u64) -> bool {
+        // Saturating: a skipped ROUTING_ID frame with MORE counts as a read
+        // message, so the peer's count may exceed ours.
+        self.msgs_written.saturating_sub(self.peer_read.get()) >= hwm
     }
 
     /// True if a new message may be written now. When it returns false the
     /// end will get `Writable` once the reader drains to the low-water mark.
+    ///
+    /// The peer's read count is reloaded only when the cached copy says the
+    /// half is full. Blocking is a Dekker handshake with the reader's
+    /// [`Pipe::wake_blocked_writer`]: we store `blocked_at`, fence, reload the
+    /// read count; the reader stores its count, fences, loads `blocked_at`.
+    /// With both SeqCst fences, either we see the reader's latest count (and
+    /// do not block) or the reader's check sees `blocked_at`.
     #[inline]
     pub fn check_write(&self) -> bool {
         if self.terminated || self.shared.closed[1 - self.side].load(Ordering::Acquire) {
             return false;
         }
-        if !self.pending.is_empty() {
+        let h = self.out();
+        // SAFETY: this end is the only writer of its out half.
+        if unsafe { h.queue.has_unflushed() } {
             return true; // all frames of a started message are accepted (P1)
         }
-        let h = self.out();
-        if !h.is_full() {
+        let hwm = h.ctl.0.hwm.load(Ordering::Relaxed);
+        if hwm <= 0 || !self.out_full(hwm as u64) {
             return true;
         }
-        h.writer_waiting.store(true, Ordering::SeqCst);
+        self.check_write_slow(h, hwm as u64)
+    }
+
+    #[cold]
+    fn check_write_slow(&self, h: &Half, hwm: u64) -> bool {
+        self.peer_read.set(h.msgs_read.0.load(Ordering::Acquire));
+        if !self.out_full(hwm) {
+            return true;
+        }
+        h.ctl
+            .0
+            .blocked_at
+            .store(self.msgs_written, Ordering::Relaxed);
         fence(Ordering::SeqCst);
-        if h.is_full() {
+        self.peer_read.set(h.msgs_read.0.load(Ordering::Acquire));
+        if self.out_full(hwm) {
             return false;
         }
-        h.writer_waiting.store(false, Ordering::Relaxed);
+        // The reader may have cleared it and notified us meanwhile: a
+        // spurious `Writable` is harmless.
+        h.ctl.0.blocked_at.store(NOT_BLOCKED, Ordering::Relaxed);
         true
     }
 
@@ -224,19 +284,16 @@ impl Pipe {
         if self.terminated {
             return Err(msg);
         }
-        if msg.more() {
-            self.pending.push(msg);
+        let more = msg.more();
+        let h = &self.shared.halves[self.side];
+        // SAFETY: this end is the only writer of its out half.
+        unsafe { h.queue.write(msg) };
+        if more {
             return Ok(());
         }
-        let h = &self.shared.halves[self.side];
-        for m in self.pending.drain(..) {
-            h.queue.push(m);
-        }
-        h.queue.push(msg);
-        h.msgs_written.fetch_add(1, Ordering::Release);
-        fence(Ordering::SeqCst);
-        if h.reader_asleep.load(Ordering::Relaxed) && h.reader_asleep.swap(false, Ordering::SeqCst)
-        {
+        self.msgs_written += 1;
+        // SAFETY: as above.
+        if unsafe { h.queue.flush() } {
             self.shared.notify(1 - self.side, PipeEvent::Readable);
         }
         Ok(())
@@ -244,12 +301,14 @@ impl Pipe {
 
     /// Drops the frames of an unfinished message (nothing was visible yet).
     pub fn rollback(&mut self) {
-        self.pending.clear();
+        // SAFETY: this end is the only writer of its out half.
+        unsafe { self.out().queue.rollback() };
     }
 
     /// True while a multipart message is half written.
     pub fn writing_more(&self) -> bool {
-        !self.pending.is_empty()
+        // SAFETY: this end is the only writer of its out half.
+        unsafe { self.out().queue.has_unflushed() }
     }
 
     /// True while a multipart message is half read.
@@ -261,28 +320,26 @@ impl Pipe {
     #[inline]
     pub fn read(&mut self) -> Read {
         loop {
-            let m = match self.try_pop() {
+            let h = &self.shared.halves[1 - self.side];
+            // SAFETY (all queue calls here): this end is the only reader of
+            // its in half.
+            let m = match unsafe { h.queue.read() } {
                 Some(m) => m,
                 None => {
-                    let h = self.inq();
-                    h.reader_asleep.store(true, Ordering::SeqCst);
-                    fence(Ordering::SeqCst);
-                    match h.queue.pop() {
-                        Some(m) => {
-                            h.reader_asleep.store(false, Ordering::Relaxed);
-                            m
+                    if self.shared.closed[1 - self.side].load(Ordering::Acquire) {
+                        // Everything the peer published before terminating
+                        // is visible now.
+                        match unsafe { h.queue.read() } {
+                            Some(m) => m,
+                            None => return Read::Closed,
                         }
-                        None => {
-                            if self.shared.closed[1 - self.side].load(Ordering::Acquire) {
-                                if let Some(m) = h.queue.pop() {
-                                    m
-                                } else {
-                                    return Read::Closed;
-                                }
-                            } else {
-                                return Read::Empty;
-                            }
-                        }
+                    } else if unsafe { h.queue.sleep() } {
+                        // Asleep. Our last read count was stored before this
+                        // full barrier: re-check for a blocked writer.
+                        self.wake_blocked_writer();
+                        return Read::Empty;
+                    } else {
+                        continue; // published meanwhile
                     }
                 }
             };
@@ -299,39 +356,70 @@ impl Pipe {
         }
     }
 
-    #[inline]
-    fn try_pop(&self) -> Option<Msg> {
-        self.inq().queue.pop()
-    }
-
     /// True if a frame is ready to read (does not change sleep state).
     pub fn has_msg(&self) -> bool {
-        !self.inq().queue.is_empty()
+        // SAFETY: this end is the only reader of its in half.
+        unsafe { self.inq().queue.has_msg() }
     }
 
+    /// Counts a whole message read, publishes the count for the writer's HWM
+    /// and `out_pending`, and sometimes checks for a blocked writer.
+    ///
+    /// The check (a SeqCst fence) is not made per message but
+    /// - every `lwm` messages (`check_countdown`), like libzmq, which tells
+    ///   the writer its read count every LWM messages; and
+    /// - whenever we have read everything published so far ("caught up").
+    ///
+    /// So a blocked writer may be woken up to `lwm - 1` messages after the
+    /// exact low-water crossing (or a bit later after an HWM change by the
+    /// writer), which is safe: it is still woken before we drain the half.
+    /// Proof sketch: it blocked at count W having seen our count R_w <= W -
+    /// hwm after its fence; any of our checks with a count R > R_w has its
+    /// fence after the writer's (else the writer would have seen R), so sees
+    /// `blocked_at`. The first periodic check at or past the crossing W - lwm
+    /// comes by W - 1 (with a fixed HWM), and in any case the check made when
+    /// we catch up at W finds 0 in flight; both wake the writer. The go-to-
+    /// sleep path re-checks too (nothing can be lost between catching up and
+    /// sleeping, since a writer with nothing in flight does not block).
     #[inline]
-    fn consumed_message(&self) {
-        let h = self.inq();
-        let read = h.msgs_read.fetch_add(1, Ordering::AcqRel) + 1;
+    fn consumed_message(&mut self) {
+        self.msgs_read += 1;
+        let h = &self.shared.halves[1 - self.side];
+        h.msgs_read.0.store(self.msgs_read, Ordering::Release);
+        let countdown = self.check_countdown.get() - 1;
+        self.check_countdown.set(countdown);
+        // SAFETY: this end is the only reader of its in half.
+        if countdown == 0 || unsafe { h.queue.caught_up() } {
+            self.wake_blocked_writer();
+        }
+    }
+
+    /// Notifies the writer of our in half if it waits for `Writable` and at
+    /// most `lwm` messages are in flight; restarts the periodic countdown.
+    #[cold]
+    fn wake_blocked_writer(&mut self) {
+        let h = &self.shared.halves[1 - self.side];
+        let hwm = h.ctl.0.hwm.load(Ordering::Relaxed);
+        let lwm = lwm(hwm);
+        self.check_countdown.set(if hwm <= 0 { 1024 } else { lwm });
         fence(Ordering::SeqCst);
-        if h.writer_waiting.load(Ordering::Relaxed) {
-            let hwm = h.hwm.load(Ordering::Relaxed);
-            let lwm = if hwm <= 0 {
-                u64::MAX
-            } else {
-                ((hwm + 1) / 2) as u64
-            };
-            let in_flight = h.msgs_written.load(Ordering::Acquire).saturating_sub(read);
-            if in_flight <= lwm && h.writer_waiting.swap(false, Ordering::SeqCst) {
-                self.shared.notify(1 - self.side, PipeEvent::Writable);
-            }
+        let w = h.ctl.0.blocked_at.load(Ordering::Relaxed);
+        if w != NOT_BLOCKED
+            && w.saturating_sub(self.msgs_read) <= lwm
+            && h.ctl
+                .0
+                .blocked_at
+                .compare_exchange(w, NOT_BLOCKED, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.shared.notify(1 - self.side, PipeEvent::Writable);
         }
     }
 
     /// Number of whole messages written by this end and not yet read by the peer.
     pub fn out_pending(&self) -> u64 {
-        let h = self.out();
-        h.msgs_written.load(Ordering::Acquire) - h.msgs_read.load(Ordering::Acquire)
+        self.msgs_written
+            .saturating_sub(self.out().msgs_read.0.load(Ordering::Acquire))
     }
 
     /// Terminates this end: the unfinished message is rolled back, nothing
@@ -341,7 +429,7 @@ impl Pipe {
             return;
         }
         self.terminated = true;
-        self.pending.clear();
+        self.rollback();
         self.shared.closed[self.side].store(true, Ordering::Release);
         fence(Ordering::SeqCst);
         self.shared.notify(1 - self.side, PipeEvent::Closed);
@@ -436,5 +524,219 @@ mod tests {
         b.keep_routing_id = true;
         a.write(id).unwrap();
         assert!(matches!(b.read(), Read::Msg(m) if m.is_routing_id()));
+    }
+
+    /// Frees counted by the tests that use counted frames.
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+    static LEFTOVER_FREED: AtomicUsize = AtomicUsize::new(0);
+    unsafe extern "C" fn count_free(_d: *mut std::ffi::c_void, hint: *mut std::ffi::c_void) {
+        // SAFETY: the hint is always one of the statics above.
+        unsafe { &*(hint as *const AtomicUsize) }.fetch_add(1, Ordering::SeqCst);
+    }
+    /// A frame whose drop is counted in `counter`.
+    fn counted(counter: &'static AtomicUsize, more: bool) -> Msg {
+        static DATA: [u8; 4] = *b"data";
+        // SAFETY: DATA is static and never written; the free function only
+        // counts.
+        let mut m = unsafe {
+            Msg::from_user(
+                DATA.as_ptr() as *mut u8,
+                DATA.len(),
+                Some(count_free),
+                counter as *const AtomicUsize as *mut std::ffi::c_void,
+            )
+        };
+        m.set_more(more);
+        m
+    }
+
+    #[test]
+    fn rollback_across_chunks_and_chunk_reuse() {
+        let (mut a, mut b) = pair([0, 0]);
+        let before = FREED.load(Ordering::SeqCst);
+        for round in 0..5u8 {
+            a.write(Msg::from_slice(&[round])).unwrap();
+            // An unfinished message spanning several chunks, rolled back.
+            for _ in 0..3 * ypipe::CHUNK + 7 {
+                a.write(counted(&FREED, true)).unwrap();
+            }
+            assert!(a.writing_more());
+            assert!(matches!(b.read(), Read::Msg(m) if m.data() == [round]));
+            assert!(matches!(b.read(), Read::Empty));
+            a.rollback();
+            assert!(!a.writing_more());
+            // Then whole messages over the chunks linked by the rollback.
+            for i in 0..2 * ypipe::CHUNK as u32 + 3 {
+                let mut m = Msg::from_slice(&i.to_le_bytes());
+                m.set_more(i % 3 == 0);
+                a.write(m).unwrap();
+            }
+            a.write(Msg::from_slice(b"end")).unwrap();
+            for i in 0..2 * ypipe::CHUNK as u32 + 3 {
+                match b.read() {
+                    Read::Msg(m) => assert_eq!(m.data(), i.to_le_bytes()),
+                    r => panic!("{r:?}"),
+                }
+            }
+            assert!(matches!(b.read(), Read::Msg(m) if m.data() == b"end"));
+            assert!(!b.has_msg());
+        }
+        assert_eq!(
+            FREED.load(Ordering::SeqCst) - before,
+            5 * (3 * ypipe::CHUNK + 7)
+        );
+        assert_eq!(a.out_pending(), 0);
+    }
+
+    /// Two threads, random multipart sizes, random rollbacks, a small HWM:
+    /// order, completeness, no lost wake-up (each wait is bounded), then
+    /// leftovers dropped whichever end goes last.
+    #[test]
+    fn two_thread_stress() {
+        use std::sync::{Condvar, Mutex as StdMutex};
+        use std::time::Duration;
+
+        const N: u32 = 1_000_000;
+        const LEFT: usize = 500;
+
+        #[derive(Default)]
+        struct Flags {
+            set: StdMutex<[bool; 2]>,
+            cv: Condvar,
+        }
+        impl PipeEvents for Flags {
+            fn pipe_event(&self, token: u64, ev: PipeEvent) {
+                // token 0: the reader (Readable), 1: the writer (Writable);
+                // Closed goes to whichever end outlives the other.
+                let i = token as usize;
+                assert!(matches!(
+                    (i, ev),
+                    (0, PipeEvent::Readable) | (1, PipeEvent::Writable) | (_, PipeEvent::Closed)
+                ));
+                self.set.lock().unwrap()[i] = true;
+                self.cv.notify_all();
+            }
+        }
+        impl Flags {
+            /// Waits for (and consumes) event `i`; a lost wake-up fails.
+            fn wait(&self, i: usize) {
+                let mut g = self.set.lock().unwrap();
+                while !g[i] {
+                    let (ng, t) = self.cv.wait_timeout(g, Duration::from_secs(20)).unwrap();
+                    g = ng;
+                    assert!(g[i] || !t.timed_out(), "lost wake-up ({i})");
+                }
+                g[i] = false;
+            }
+        }
+        struct Rng(u64);
+        impl Rng {
+            fn next(&mut self) -> u64 {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                self.0
+            }
+        }
+
+        for (hwm, reader_last) in [(3, true), (16, false)] {
+            let (mut a, mut b) = pair([hwm, 0]);
+            let (wf, rf) = (Arc::new(Flags::default()), Arc::new(Flags::default()));
+            a.set_notifier(wf.clone(), 1);
+            b.set_notifier(rf.clone(), 0);
+            let before = LEFTOVER_FREED.load(Ordering::SeqCst);
+            let writer = std::thread::spawn(move || {
+                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ hwm as u64);
+                for i in 0..N {
+                    while !a.check_write() {
+                        wf.wait(1);
+                    }
+                    if rng.next() % 32 == 0 {
+                        for _ in 0..rng.next() % 100 {
+                            let mut m = Msg::from_slice(b"rolled back");
+                            m.set_more(true);
+                            a.write(m).unwrap();
+                        }
+                        a.rollback();
+                    }
+                    let parts = 1 + (rng.next() % 4) as u8;
+                    for p in 0..parts {
+                        let mut d = [0u8; 6];
+                        d[..4].copy_from_slice(&i.to_le_bytes());
+                        d[4] = p;
+                        d[5] = parts;
+                        let mut m = Msg::from_slice(&d);
+                        m.set_more(p + 1 < parts);
+                        a.write(m).unwrap();
+                    }
+                }
+                // Leftovers: whole messages the reader never reads (HWM
+                // lifted), and an unfinished one.
+                a.set_out_hwm(0);
+                for k in 0..LEFT {
+                    a.write(counted(&LEFTOVER_FREED, k % 2 == 0)).unwrap();
+                }
+                a.write(counted(&LEFTOVER_FREED, true)).unwrap();
+                a
+            });
+            let mut expect = (0u32, 0u8);
+            let mut frames = 0u64;
+            while expect.0 < N {
+                match b.read() {
+                    Read::Msg(m) => {
+                        let d = m.data();
+                        assert_eq!(d.len(), 6, "rolled-back frame seen");
+                        let i = u32::from_le_bytes(d[..4].try_into().unwrap());
+                        assert_eq!((i, d[4]), expect);
+                        assert_eq!(m.more(), d[4] + 1 < d[5]);
+                        assert_eq!(b.reading_more(), m.more());
+                        expect = if m.more() { (i, d[4] + 1) } else { (i + 1, 0) };
+                        frames += 1;
+                    }
+                    Read::Empty => rf.wait(0),
+                    Read::Closed => panic!("closed early"),
+                }
+            }
+            assert!(frames >= N as u64);
+            let a = writer.join().unwrap();
+            // Both ends dropped, on two threads, in either order.
+            let (first, last) = if reader_last { (a, b) } else { (b, a) };
+            std::thread::spawn(move || drop(first)).join().unwrap();
+            // The writer's end terminating rolls back its unfinished message.
+            assert_eq!(
+                LEFTOVER_FREED.load(Ordering::SeqCst) - before,
+                usize::from(reader_last)
+            );
+            std::thread::spawn(move || drop(last)).join().unwrap();
+            assert_eq!(
+                LEFTOVER_FREED.load(Ordering::SeqCst) - before,
+                LEFT + 1,
+                "leftovers dropped"
+            );
+        }
+    }
+
+    #[test]
+    fn drained_reader_wakes_writer_and_out_pending_reaches_zero() {
+        for hwm in [1, 2, 3, 10, 101] {
+            let (mut a, mut b) = pair([hwm, 0]);
+            let ca = Arc::new(Count(AtomicUsize::new(0), Mutex::new(vec![])));
+            a.set_notifier(ca.clone(), 1);
+            let mut n = 0;
+            while a.check_write() {
+                a.write(Msg::from_slice(b"m")).unwrap();
+                n += 1;
+            }
+            assert_eq!(n, hwm as u64);
+            assert_eq!(a.out_pending(), n);
+            // Read all of it but never call read again: the writer is woken
+            // by the time the half is drained.
+            for _ in 0..n {
+                assert!(matches!(b.read(), Read::Msg(_)));
+            }
+            assert_eq!(ca.1.lock().as_slice(), &[PipeEvent::Writable], "hwm {hwm}");
+            assert_eq!(a.out_pending(), 0);
+            assert!(a.check_write());
+        }
     }
 }
