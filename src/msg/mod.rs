@@ -148,7 +148,8 @@ impl Msg {
         }
     }
 
-    /// A zero-filled frame of `size` bytes. Fails only if memory runs out.
+    /// A frame of `size` bytes whose contents are unspecified until written
+    /// (`zmq_msg_init_size`). Fails only if memory runs out.
     pub fn with_size(size: usize) -> crate::error::Result<Msg> {
         if size <= MAX_VSM {
             let mut m = Msg::new();
@@ -158,8 +159,10 @@ impl Msg {
             };
             return Ok(m);
         }
+        // Not zero-filled: as in libzmq the contents are the caller's to
+        // write (zeroing costs a page fault per 4 KiB of a large frame).
         let (content, ptr) =
-            Content::with_capacity(size, true).ok_or(crate::error::Errno::ENOMEM)?;
+            Content::with_capacity(size, false).ok_or(crate::error::Errno::ENOMEM)?;
         Ok(Msg::from_content(content, ptr, size))
     }
 

@@ -29,11 +29,16 @@ const CLASSES: [usize; 6] = [128, 256, 512, 1024, 2048, 16384 + 256];
 /// allocated and only ever hold bytes written since, so a recycled chunk
 /// needs no zeroing.
 pub(crate) const CHUNK_CLASS: usize = CLASSES.len() - 1;
-/// Blocks moved between a thread and the depot at a time: 16 KiB worth,
-/// between 2 and 64 blocks. A thread keeps at most two batches.
+/// Blocks moved between a thread and the depot at a time: 64 frame blocks
+/// (at most 128 KiB), or 4 receive chunks. A thread keeps at most two
+/// batches per class.
 #[inline]
 fn batch(class: usize) -> usize {
-    (16384 / CLASSES[class]).clamp(2, 64)
+    if class == CHUNK_CLASS {
+        4
+    } else {
+        64
+    }
 }
 /// Batches the depot keeps per class; more go back to the system.
 const DEPOT_BATCHES: usize = 64;

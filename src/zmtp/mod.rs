@@ -84,6 +84,9 @@ pub const IN_BATCH: usize = 8192;
 const SIGNATURE_LEN: usize = 10;
 const V2_GREETING_LEN: usize = 12;
 const V3_GREETING_LEN: usize = 64;
+/// A large frame's storage is allocated whole up to this size; a larger
+/// one grows with what arrives (a peer's announced size is not trusted).
+pub(crate) const BIG_PREALLOC: usize = 1 << 20;
 /// An idle input buffer larger than this is given back.
 const INBUF_KEEP: usize = 64 * 1024;
 /// An empty output buffer with more capacity than this is shrunk.
@@ -801,7 +804,13 @@ impl Zmtp {
         if h.size > IN_BATCH {
             // Too large for the input buffer: give it its own storage, sized
             // by what has arrived (never by the announced size).
-            let body = self.inbuf.slice(start, self.wpos).to_vec();
+            // Up to BIG_PREALLOC is allocated at once (one allocation, no
+            // re-copying as it grows), beyond that it grows with what comes.
+            let mut body = Vec::new();
+            body.try_reserve_exact(h.size.min(BIG_PREALLOC))
+                .map_err(|_| Error::MsgSize)?;
+            body.extend_from_slice(self.inbuf.slice(start, self.wpos));
+            body.resize(h.size.min(BIG_PREALLOC).max(have), 0);
             self.rpos = self.wpos;
             self.big = Some(BigFrame {
                 more: h.more,
