@@ -35,8 +35,12 @@ enum Release {
         ffn: FreeFn,
         hint: *mut c_void,
     },
-    /// The bytes are a `Vec<u8>`'s buffer of capacity `cap`.
-    Vec { data: *mut u8, cap: usize },
+    /// The bytes are a `Vec<u8>`'s buffer: `len` initialised of `cap`.
+    Vec {
+        data: *mut u8,
+        len: usize,
+        cap: usize,
+    },
 }
 
 /// The header of a shared block. Only ever handled through `NonNull<Content>`.
@@ -115,7 +119,8 @@ impl Content {
         let mut v = std::mem::ManuallyDrop::new(v);
         let data = v.as_mut_ptr();
         let cap = v.capacity();
-        (Content::boxed(Release::Vec { data, cap }), data)
+        let len = v.len();
+        (Content::boxed(Release::Vec { data, len, cap }), data)
     }
 
     /// Adds a reference (a message clone).
@@ -159,9 +164,9 @@ impl Content {
                 // The user's free function runs exactly once, here (M3).
                 ffn(data as *mut c_void, hint);
             }
-            Release::Vec { data, cap } => {
+            Release::Vec { data, len, cap } => {
                 drop(Box::from_raw(c));
-                drop(Vec::from_raw_parts(data, 0, cap));
+                pool::give_vec(Vec::from_raw_parts(data, len, cap));
             }
         }
     }

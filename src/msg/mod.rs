@@ -17,6 +17,13 @@ use std::ptr::NonNull;
 
 pub use meta::{MetaRef, MetaSource, Metadata};
 
+/// A recycled large buffer with room for `min_cap` bytes, if one is kept
+/// (see `pool`); dropping a message built on it with [`Msg::from_vec`]
+/// offers it back.
+pub(crate) fn take_big_buffer(min_cap: usize) -> Option<Vec<u8>> {
+    pool::take_vec(min_cap)
+}
+
 /// Largest frame stored inline, as libzmq on 64-bit (BEHAVIOUR M1).
 pub const MAX_VSM: usize = 33;
 

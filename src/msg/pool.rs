@@ -245,6 +245,44 @@ pub(crate) unsafe fn put(class: usize, p: NonNull<u8>) {
     }
 }
 
+/// Large receive buffers (`Vec<u8>`s of [`VEC_MIN`]..=[`VEC_MAX`] bytes of
+/// capacity) kept for re-use, so a stream of large frames does not pay a
+/// fresh mapping, its page faults and its zero-filling per frame. At most
+/// [`VEC_KEEP`] bytes are kept in all. A kept vector keeps its length: its
+/// bytes up to it are initialised and need no zeroing when re-used.
+static VECS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+const VEC_MIN: usize = 32 * 1024;
+const VEC_MAX: usize = 8 << 20;
+const VEC_KEEP: usize = 16 << 20;
+
+/// A kept buffer with at least `min_cap` bytes of capacity, if any.
+pub(crate) fn take_vec(min_cap: usize) -> Option<Vec<u8>> {
+    if !(VEC_MIN..=VEC_MAX).contains(&min_cap) {
+        return None;
+    }
+    let mut kept = VECS.lock();
+    // The smallest that fits.
+    let i = kept
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.capacity() >= min_cap)
+        .min_by_key(|(_, v)| v.capacity())
+        .map(|(i, _)| i)?;
+    Some(kept.swap_remove(i))
+}
+
+/// Offers a buffer for re-use; it is freed if it is not kept.
+pub(crate) fn give_vec(v: Vec<u8>) {
+    if !(VEC_MIN..=VEC_MAX).contains(&v.capacity()) {
+        return;
+    }
+    let mut kept = VECS.lock();
+    let total: usize = kept.iter().map(Vec::capacity).sum();
+    if total + v.capacity() <= VEC_KEEP {
+        kept.push(v);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

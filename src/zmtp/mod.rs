@@ -806,11 +806,22 @@ impl Zmtp {
             // by what has arrived (never by the announced size).
             // Up to BIG_PREALLOC is allocated at once (one allocation, no
             // re-copying as it grows), beyond that it grows with what comes.
-            let mut body = Vec::new();
-            body.try_reserve_exact(h.size.min(BIG_PREALLOC))
-                .map_err(|_| Error::MsgSize)?;
-            body.extend_from_slice(self.inbuf.slice(start, self.wpos));
-            body.resize(h.size.min(BIG_PREALLOC).max(have), 0);
+            let want = h.size.min(BIG_PREALLOC).max(have);
+            let mut body = match crate::msg::take_big_buffer(want) {
+                Some(v) => v,
+                None => {
+                    let mut v = Vec::new();
+                    v.try_reserve_exact(want).map_err(|_| Error::MsgSize)?;
+                    v
+                }
+            };
+            // A re-used buffer is initialised up to its length already.
+            if body.len() < want {
+                body.resize(want, 0);
+            } else {
+                body.truncate(want);
+            }
+            body[..have].copy_from_slice(self.inbuf.slice(start, self.wpos));
             self.rpos = self.wpos;
             self.big = Some(BigFrame {
                 more: h.more,
