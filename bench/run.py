@@ -616,8 +616,9 @@ def esc(s):
 def chart(rows, meta):
     """Horizontal bars of ours/libzmq per row on a log scale, line at 1.0."""
     import math
-    lo, hi = 1 / 8, 8
-    left, width, bar_h, gap, top = 330, 520, 14, 4, 70
+    lo, hi = 1 / 16, 16
+    left, width, bar_h, gap, top = 330, 560, 14, 4, 70
+    plot = left + 45  # room for a value printed left of the shortest bar
     entries = []
     last_family = None
     for r in rows:
@@ -626,11 +627,11 @@ def chart(rows, meta):
             last_family = r.family
         entries.append(("row", r))
     height = top + sum(22 if k == "family" else bar_h + gap for k, _ in entries) + 40
-    W = left + width + 110
+    W = plot + width + 70
 
     def x(v):
         v = min(max(v, lo), hi)
-        return left + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * width
+        return plot + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * width
 
     S = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{height}" '
          f'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
@@ -638,13 +639,14 @@ def chart(rows, meta):
          f'<text x="10" y="22" font-size="16" font-weight="bold">libzmq-rs / libzmq '
          f'(ours ÷ libzmq, log scale)</text>',
          f'<text x="10" y="42" fill="#444">{esc(meta["date"])} · {meta["nproc"]} CPUs · '
-         f'{esc(meta["cpu"])} · green: ours better, red: ours worse</text>']
-    for t in (0.125, 0.25, 0.5, 1, 2, 4, 8):
+         f'{esc(meta["cpu"])} · green: ours better, red: ours worse '
+         f'(rates: higher is better; latency, memory, Ir: lower)</text>']
+    for t in (1 / 16, 0.125, 0.25, 0.5, 1, 2, 4, 8, 16):
         xx = x(t)
         S.append(f'<line x1="{xx:.1f}" y1="{top - 8}" x2="{xx:.1f}" y2="{height - 30}" '
                  f'stroke="{"#000" if t == 1 else "#ddd"}" stroke-width="{2 if t == 1 else 1}"/>')
         S.append(f'<text x="{xx:.1f}" y="{height - 14}" text-anchor="middle" fill="#444">'
-                 f'{t:g}×</text>')
+                 f'{"1/16" if t < 0.1 else f"{t:g}"}×</text>')
     y = top
     for kind, e in entries:
         if kind == "family":
@@ -668,8 +670,9 @@ def chart(rows, meta):
                      f'fill="{"#3a9d5d" if better else "#d9534f"}"/>')
             tx = x(rt) + (5 if rt >= 1 else -5)
             anchor = "start" if rt >= 1 else "end"
+            clamp = "◀" if rt < lo else ("▶" if rt > hi else "")
             S.append(f'<text x="{tx:.1f}" y="{y + bar_h - 3}" text-anchor="{anchor}">'
-                     f'{rt:.2f}</text>')
+                     f'{clamp if rt < lo else ""}{rt:.2f}{clamp if rt > hi else ""}</text>')
         y += bar_h + gap
     S.append("</svg>")
     return "\n".join(S) + "\n"
