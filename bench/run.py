@@ -111,10 +111,13 @@ def kill_group(p):
         pass
 
 
-def spawn(argv, impl):
+def spawn(argv, impl, stdin=subprocess.DEVNULL, extra_env=None):
+    env = env_for(impl)
+    env.update(extra_env or {})
     return subprocess.Popen(
         [str(a) for a in argv],
-        env=env_for(impl),
+        env=env,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # own process group: a timeout kills forks too
@@ -198,8 +201,29 @@ def run_pair(impl, server, client, transport, size, count, result_from):
     cargv = prog(impl, client) + [ep, size, count]
     sp = spawn(sargv, impl)
     time.sleep(0.05)  # let it bind; the client reconnects anyway if early
-    cp = spawn(cargv, impl)
-    (src, sout, serr), (crc, cout, cerr) = finish([cp, sp], RUN_TIMEOUT)[::-1]
+    # the client gets a stdin pipe that is closed once the server has exited:
+    # thr_send (with BENCH_WAIT_STDIN) keeps its connection up until then
+    cp = spawn(cargv, impl, stdin=subprocess.PIPE, extra_env={"BENCH_WAIT_STDIN": "1"})
+    deadline = time.monotonic() + RUN_TIMEOUT
+    try:
+        sout, serr = sp.communicate(timeout=RUN_TIMEOUT)
+        src = sp.returncode
+        if src != 0:  # the server's failure is the story; stop the client
+            kill_group(cp)
+        # communicate() closes the client's stdin first
+        cout, cerr = cp.communicate(timeout=max(0.1, deadline - time.monotonic()))
+        crc = 0 if src != 0 else cp.returncode
+    except subprocess.TimeoutExpired:
+        for p in (sp, cp):
+            kill_group(p)
+        sout, serr = sp.communicate()
+        cout, cerr = cp.communicate()
+        # whoever had not exited by the deadline timed out
+        src = None if sp.returncode in (None, -signal.SIGKILL) else sp.returncode
+        crc = None if cp.returncode in (None, -signal.SIGKILL) else cp.returncode
+    finally:
+        for p in (sp, cp):
+            kill_group(p)
     if ep.startswith("ipc://"):
         try:
             os.unlink(ep[len("ipc://"):])

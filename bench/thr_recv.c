@@ -11,6 +11,7 @@ int main (int argc, char **argv)
     long count, i;
     size_t size;
     double start, el;
+    int first_timeout = 10000, stall_timeout = 5000;
     if (argc != 4) {
         fprintf (stderr, "usage: thr_recv ENDPOINT SIZE COUNT\n");
         return 2;
@@ -25,12 +26,24 @@ int main (int argc, char **argv)
     s = zmq_socket (ctx, ZMQ_PULL);
     if (!s)
         DIE ("zmq_socket");
+    /* a stalled stream fails with a count instead of hanging: 10 s for the
+     * first message, then 5 s without any message */
+    CHECK (zmq_setsockopt (s, ZMQ_RCVTIMEO, &first_timeout,
+                           sizeof first_timeout));
     CHECK (zmq_bind (s, argv[1]));
     zmq_msg_init (&msg);
-    CHECK (zmq_msg_recv (&msg, s, 0));
+    if (zmq_msg_recv (&msg, s, 0) < 0)
+        DIE ("no first message within 10 s: zmq_msg_recv");
+    CHECK (zmq_setsockopt (s, ZMQ_RCVTIMEO, &stall_timeout,
+                           sizeof stall_timeout));
     start = now ();
     for (i = 1; i < count; i++) {
-        CHECK (zmq_msg_recv (&msg, s, 0));
+        if (zmq_msg_recv (&msg, s, 0) < 0) {
+            fprintf (stderr, "thr_recv: received %ld of %ld messages, then "
+                             "nothing for 5 s: %s\n",
+                     i, count, zmq_strerror (zmq_errno ()));
+            return 1;
+        }
         if (zmq_msg_size (&msg) != size) {
             fprintf (stderr, "message %ld has %zu bytes, expected %zu\n", i,
                      zmq_msg_size (&msg), size);
