@@ -616,7 +616,8 @@ def markdown(meta, cases, rows, raw, have_zrs):
         for i, runs in c.runs.items():
             for n, o in enumerate(runs):
                 if o.error and o.error != "skipped":
-                    failures.append(f"- {c.id} {i} run {n + 1}: {o.error}: "
+                    lib = f" (LD_LIBRARY_PATH={LIBDIRS[i].relative_to(ROOT)})" if i in LIBDIRS else ""
+                    failures.append(f"- {c.id} {i} run {n + 1}{lib}: {o.error}: "
                                     f"`{o.detail.strip().splitlines()[0][:300] if o.detail.strip() else ''}`")
     skipped = sum(1 for c in cases for runs in c.runs.values() for o in runs
                   if o.error == "skipped")
