@@ -209,6 +209,7 @@ def run_pair(impl, server, client, transport, size, count, result_from):
     # thr_send (with BENCH_WAIT_STDIN) keeps its connection up until then
     cp = spawn(cargv, impl, stdin=subprocess.PIPE, extra_env={"BENCH_WAIT_STDIN": "1"})
     deadline = time.monotonic() + RUN_TIMEOUT
+    sout = cout = None
     try:
         sout, serr = sp.communicate(timeout=RUN_TIMEOUT)
         src = sp.returncode
@@ -220,10 +221,11 @@ def run_pair(impl, server, client, transport, size, count, result_from):
     except subprocess.TimeoutExpired:
         for p in (sp, cp):
             kill_group(p)
-        sout, serr = sp.communicate()
+        if sout is None:
+            sout, serr = sp.communicate()
+            src = None if sp.returncode in (None, -signal.SIGKILL) else sp.returncode
         cout, cerr = cp.communicate()
         # whoever had not exited by the deadline timed out
-        src = None if sp.returncode in (None, -signal.SIGKILL) else sp.returncode
         crc = None if cp.returncode in (None, -signal.SIGKILL) else cp.returncode
     finally:
         for p in (sp, cp):
