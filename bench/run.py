@@ -70,12 +70,12 @@ def scale(n, minimum=2):
 def thr_count(size, transport):
     """Messages per throughput run: about 0.3-2 s for the slower library."""
     counts = {
-        "tcp": {1: 1_000_000, 64: 1_000_000, 1024: 300_000, 65536: 20_000, 1048576: 1_000},
-        "ipc": {1: 1_000_000, 64: 1_000_000, 1024: 300_000, 65536: 20_000, 1048576: 1_000},
+        "tcp": {1: 1_500_000, 64: 1_500_000, 1024: 300_000, 65536: 20_000, 1048576: 1_000},
+        "ipc": {1: 1_500_000, 64: 1_500_000, 1024: 300_000, 65536: 20_000, 1048576: 1_000},
         # inproc passes large messages by reference: far more of them per second
-        "inproc": {1: 2_000_000, 64: 2_000_000, 1024: 500_000, 65536: 100_000, 1048576: 20_000},
+        "inproc": {1: 2_000_000, 64: 2_000_000, 1024: 500_000, 65536: 150_000, 1048576: 40_000},
         # the raw-socket ceiling is several times faster than either library
-        "raw": {1: 4_000_000, 64: 4_000_000, 1024: 900_000, 65536: 40_000, 1048576: 2_000},
+        "raw": {1: 20_000_000, 64: 10_000_000, 1024: 2_000_000, 65536: 40_000, 1048576: 2_000},
     }
     return scale(counts[transport][size])
 
@@ -348,7 +348,7 @@ def build_cases(have_zrs, have_valgrind):
 
     for transport in ("tcp", "ipc", "inproc"):
         for size in SIZES_LAT:
-            n = scale(10_000, 200)
+            n = scale(30_000 if transport == "inproc" else 10_000, 200)
             if transport == "inproc":
                 c = Case(f"lat/inproc/{size}", libs,
                          lambda impl, s=size, n=n: run_one([BIN / "lat_inproc", s, n], impl))
@@ -368,7 +368,7 @@ def build_cases(have_zrs, have_valgrind):
         cases.append(c)
         rows.append(Row("pub/sub", f"PUB→{nsubs} SUB tcp, delivered", 64, c,
                         "msgs_per_s", "msg/s", True))
-    n = scale(200_000)
+    n = scale(1_000_000)
     c = Case("pubsub/prefixes/10000", libs,
              lambda impl, n=n: run_one([BIN / "pubsub", "prefixes", 10000, n], impl))
     cases.append(c)
