@@ -617,6 +617,20 @@ def markdown(meta, cases, rows, raw, have_zrs):
                 cells.append(gbps(v) + note if v is not None else note)
             L.append(f"| {r.label} | {size_label(r.size)} | " + " | ".join(cells) + " |")
 
+    noisy = []
+    for r in rows:
+        for i in ("ours", "libzmq"):
+            vals = [o.data[r.metric] for o in r.case.runs.get(i, [])
+                    if not o.error and r.metric in o.data]
+            if len(vals) >= 2 and min(vals) > 0 and max(vals) / min(vals) > 1.5:
+                noisy.append(f"- {r.label} {size_label(r.size)}, {i}: "
+                             + ", ".join(fmt(v, r.unit) for v in vals))
+    if noisy:
+        L.append("")
+        L.append("## Noisy cells (max/min of the runs > 1.5)")
+        L.append("")
+        L.extend(noisy)
+
     failures = []
     for c in cases:
         for i, runs in c.runs.items():
