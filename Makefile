@@ -9,6 +9,10 @@
 #                         (tests/valgrind.sh, about a minute on 2 cores)
 #   make test-system      the C tests, interop, pyzmq scripts and demos against the
 #                         system libzmq: proves the tests themselves
+#   make bench            side-by-side benchmarks, ours vs Debian's libzmq (and the
+#                         zeromq crate where bench/zeromq-rs builds): < 10 min;
+#                         results in build/bench/ and bench/results/
+#   make bench-quick      the same, one repetition and smaller counts (~1-2 min)
 #
 # ZMQ_SYSTEM=1 makes `demo` and `interop` use the system libzmq instead of ours.
 
@@ -58,7 +62,7 @@ endif
 
 .PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
         test-debian-header test-install test-cppzmq \
-        venv test-lib peer clean
+        venv test-lib peer clean bench bench-quick bench-build
 
 # ------------------------------------------------------------------ build
 
@@ -186,6 +190,45 @@ peer: test-lib
 	mkdir -p $(TEST_DIR)
 	$(CC) $(CFLAGS_TEST) $(TEST_ZMQ_CFLAGS) tests/interop/peer.c -o $(TEST_DIR)/peer \
 	  $(TEST_ZMQ_LIBS) -lpthread
+
+# ------------------------------------------------------------------ bench
+
+# The C programs are built once against our include/zmq.h and linked with
+# -lzmq without an rpath; bench/run.py picks the library per run with
+# LD_LIBRARY_PATH: build/lib (ours) or build/bench/libzmq-debian (only a
+# libzmq.so.5 symlink to Debian's).
+BENCH_DIR := $(BUILD)/bench
+BENCH_PROGS := thr_recv thr_send lat_rep lat_req thr_inproc lat_inproc raw_thr \
+               pubsub router_dealer mem_sockets mem_conns which_lib
+BENCH_CFLAGS := -std=c99 -O2 -Wall -Wextra -Werror=implicit-function-declaration
+ZEROMQ_RS := bench/zeromq-rs
+# when this make started: run.py's time budget counts the builds too
+BENCH_START := $(shell date +%s)
+
+bench-build: all
+	@[ -e $(SYSTEM_LIB) ] || $(MAKE) --no-print-directory sysdeps
+	mkdir -p $(BENCH_DIR)/bin $(BENCH_DIR)/libzmq-debian
+	ln -sfn $$(readlink -f $(SYSTEM_LIB)) $(BENCH_DIR)/libzmq-debian/libzmq.so.5
+	for p in $(BENCH_PROGS); do \
+	  $(CC) $(BENCH_CFLAGS) -I$(CURDIR)/include bench/$$p.c -o $(BENCH_DIR)/bin/$$p \
+	    -L$(BUILD)/lib -lzmq -lpthread; \
+	done
+	$(CC) $(BENCH_CFLAGS) -DTHR_LOCAL -I$(CURDIR)/include bench/thr_inproc.c \
+	  -o $(BENCH_DIR)/bin/thr_local -L$(BUILD)/lib -lzmq -lpthread
+	@if [ -f $(ZEROMQ_RS)/Cargo.toml ]; then \
+	  echo "building $(ZEROMQ_RS) (the zmq.rs column; skipped if it fails)"; \
+	  $(CARGO) build --release --manifest-path $(ZEROMQ_RS)/Cargo.toml \
+	    --target-dir $(CURDIR)/$(ZEROMQ_RS)/target \
+	    || echo "warning: $(ZEROMQ_RS) did not build; no zmq.rs column"; \
+	fi
+
+bench: bench-build
+	BENCH_START=$(BENCH_START) $(PYTHON) bench/run.py
+	mkdir -p bench/results
+	cp $(BENCH_DIR)/results.md $(BENCH_DIR)/chart.svg bench/results/
+
+bench-quick: bench-build
+	BENCH_START=$(BENCH_START) BENCH_QUICK=1 BENCH_REPS=$${BENCH_REPS:-1} $(PYTHON) bench/run.py
 
 # --------------------------------------------------------------- set-up
 
