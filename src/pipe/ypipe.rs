@@ -52,11 +52,11 @@ use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-/// Frames per chunk (64 × 64-byte `Msg` = 4 KiB).
-pub(super) const CHUNK: usize = 64;
+/// Frames per chunk (32 × 64-byte `Msg` = 2 KiB: an idle pipe costs two).
+pub(super) const CHUNK: usize = 32;
 
 /// Chunks the writer keeps for reuse (64 KiB), beyond the ones in use.
-const MAX_CACHED: usize = 16;
+const MAX_CACHED: usize = 32;
 
 /// Top bit of `published`: the reader is asleep and must be woken.
 const ASLEEP: u64 = 1 << 63;
