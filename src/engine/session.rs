@@ -65,6 +65,40 @@ enum Kind {
     Accepted,
 }
 
+/// Writes `a` then `b` (either may be empty) with one system call; returns
+/// what `sendmsg` returns. MSG_NOSIGNAL turns a closed peer into EPIPE
+/// instead of SIGPIPE.
+fn send_vectored(fd: std::os::fd::RawFd, a: &[u8], b: &[u8]) -> isize {
+    if b.is_empty() {
+        // SAFETY: `a` is a valid readable buffer of a.len() bytes.
+        return unsafe {
+            libc::send(
+                fd,
+                a.as_ptr() as *const libc::c_void,
+                a.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+    }
+    let mut iov = [
+        libc::iovec {
+            iov_base: a.as_ptr() as *mut libc::c_void,
+            iov_len: a.len(),
+        },
+        libc::iovec {
+            iov_base: b.as_ptr() as *mut libc::c_void,
+            iov_len: b.len(),
+        },
+    ];
+    // SAFETY: an all-zero msghdr is valid (no name, no control data).
+    let mut mh: libc::msghdr = unsafe { std::mem::zeroed() };
+    mh.msg_iov = iov.as_mut_ptr();
+    mh.msg_iovlen = iov.len() as _;
+    // SAFETY: the iovecs describe two valid readable buffers that outlive
+    // the call; the kernel only reads them.
+    unsafe { libc::sendmsg(fd, &mh, libc::MSG_NOSIGNAL) }
+}
+
 /// A session object (see module docs).
 pub struct Session {
     kind: Kind,
@@ -479,7 +513,9 @@ impl Session {
             };
             if n > 0 {
                 e.zmtp.input_commit(n as usize);
-                drained = (n as usize) < want;
+                // While a large frame streams in, keep reading until EAGAIN:
+                // more of it is usually arriving already.
+                drained = (n as usize) < want && !e.zmtp.reading_large_frame();
                 continue;
             }
             if n == 0 {
@@ -550,25 +586,17 @@ impl Session {
                     }
                 }
             }
-            let out = e.zmtp.output();
+            let [out, more] = e.zmtp.output_vectored();
             if out.is_empty() {
                 if pipe_closed {
                     self.socket_side_closed(r);
                 }
                 return;
             }
-            // SAFETY: out is a valid readable buffer of out.len() bytes; MSG_NOSIGNAL
-            // turns a closed peer into EPIPE instead of SIGPIPE.
-            let n = unsafe {
-                libc::send(
-                    e.fd.as_raw_fd(),
-                    out.as_ptr() as *const libc::c_void,
-                    out.len(),
-                    libc::MSG_NOSIGNAL,
-                )
-            };
+            let total = out.len() + more.len();
+            let n = send_vectored(e.fd.as_raw_fd(), out, more);
             if n > 0 {
-                let full = n as usize == out.len();
+                let full = n as usize == total;
                 e.zmtp.consume_output(n as usize);
                 if full {
                     if e.interest & WRITABLE != 0 {

@@ -464,6 +464,11 @@ impl Zmtp {
         }
     }
 
+    /// True while a large frame is arriving into its own storage.
+    pub fn reading_large_frame(&self) -> bool {
+        self.big.is_some()
+    }
+
     /// `n` bytes were written into the slice last returned by
     /// [`input_buf`](Self::input_buf).
     pub fn input_commit(&mut self, n: usize) {
@@ -557,6 +562,18 @@ impl Zmtp {
         &self.out[self.opos..]
     }
 
+    /// Like [`output`](Self::output), plus what follows it when a large
+    /// body is next: its frame header and the body go out in one `writev`
+    /// (a separate small write would cost the peer a wake-up of its own).
+    pub fn output_vectored(&self) -> [&[u8]; 2] {
+        if let Some(b) = &self.big_out {
+            if b.hpos < b.head.len() {
+                return [&b.head[b.hpos..], &b.msg.data()[b.pos..]];
+            }
+        }
+        [self.output(), &[]]
+    }
+
     /// All bytes waiting to be written, of which [`output`](Self::output)
     /// may show only the first part.
     pub fn output_len(&self) -> usize {
@@ -567,12 +584,16 @@ impl Zmtp {
         big + self.out.len() - self.opos
     }
 
-    /// `n` bytes of [`output`](Self::output) were written.
-    pub fn consume_output(&mut self, n: usize) {
+    /// `n` bytes of [`output`](Self::output) (or of
+    /// [`output_vectored`](Self::output_vectored)) were written.
+    pub fn consume_output(&mut self, mut n: usize) {
         if let Some(b) = &mut self.big_out {
             if b.hpos < b.head.len() {
-                b.hpos = (b.hpos + n).min(b.head.len());
-            } else {
+                let k = n.min(b.head.len() - b.hpos);
+                b.hpos += k;
+                n -= k;
+            }
+            if b.hpos == b.head.len() && n > 0 {
                 b.pos = (b.pos + n).min(b.msg.data().len());
                 if b.pos == b.msg.data().len() {
                     self.big_out = None;
