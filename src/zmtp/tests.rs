@@ -598,6 +598,21 @@ fn large_body_written_from_message_in_order() {
     // message's own storage.
     assert_eq!(z.output(), &[1, 1, b'a', 2, 0, 0, 0, 0, 0, 1, 0, 5][..]);
     assert_eq!(z.output_len(), 12 + big.len());
+    // Vectored: the queued bytes and the body together; a write that ends
+    // inside the body is consumed across both.
+    let [head, body] = z.output_vectored();
+    assert_eq!(head.len(), 12);
+    assert_eq!(body.as_ptr(), big_msg.data().as_ptr());
+    assert_eq!(body.len(), big.len());
+    z.consume_output(5);
+    assert_eq!(z.output_vectored()[0].len(), 7);
+    z.consume_output(7 + 10);
+    assert_eq!(z.output().as_ptr(), big_msg.data()[10..].as_ptr());
+    assert!(z.output_vectored()[1].is_empty());
+    let mut z = handshaken(cfg(PULL), "PUSH", 1, now);
+    take_out(&mut z);
+    z.encode(&first);
+    z.encode(&big_msg);
     let n = z.output().len();
     z.consume_output(n);
     assert_eq!(z.output().as_ptr(), big_msg.data().as_ptr());
