@@ -330,23 +330,33 @@ impl Msg {
     }
 }
 
-impl Clone for Msg {
-    /// Inline frames are copied; large ones share their buffer (`zmq_msg_copy`).
-    fn clone(&self) -> Msg {
+impl Msg {
+    /// `n` copies of this frame sharing its bytes, for fan-out: the shared
+    /// block's reference count is raised once for all of them rather than
+    /// once per copy.
+    pub fn fan_out(&self, n: usize) -> impl Iterator<Item = Msg> + '_ {
+        if n > 0 {
+            if let Body::Large { content, .. } = &self.body {
+                // SAFETY: we hold a reference; each copy below takes over
+                // one of the `n` added here.
+                unsafe { Content::acquire(*content, n) };
+            }
+        }
+        (0..n).map(move |_| self.copy_prepaid())
+    }
+
+    /// A copy whose reference to the shared block was already taken.
+    fn copy_prepaid(&self) -> Msg {
         let body = match &self.body {
             Body::Vsm { len, data } => Body::Vsm {
                 len: *len,
                 data: *data,
             },
-            Body::Large { ptr, len, content } => {
-                // SAFETY: we hold a reference; the clone takes another.
-                unsafe { Content::acquire(*content, 1) };
-                Body::Large {
-                    ptr: *ptr,
-                    len: *len,
-                    content: *content,
-                }
-            }
+            Body::Large { ptr, len, content } => Body::Large {
+                ptr: *ptr,
+                len: *len,
+                content: *content,
+            },
             Body::Const { ptr, len } => Body::Const {
                 ptr: *ptr,
                 len: *len,
@@ -359,6 +369,17 @@ impl Clone for Msg {
             flags: self.flags,
             magic: MAGIC_LIVE,
         }
+    }
+}
+
+impl Clone for Msg {
+    /// Inline frames are copied; large ones share their buffer (`zmq_msg_copy`).
+    fn clone(&self) -> Msg {
+        if let Body::Large { content, .. } = &self.body {
+            // SAFETY: we hold a reference; the clone takes another.
+            unsafe { Content::acquire(*content, 1) };
+        }
+        self.copy_prepaid()
     }
 }
 
@@ -385,6 +406,17 @@ impl std::fmt::Debug for Msg {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn fan_out_shares_and_frees_once() {
+        let m = Msg::from_slice(&[3u8; 100]);
+        let copies: Vec<Msg> = m.fan_out(5).collect();
+        assert!(copies.iter().all(|c| c.data() == m.data()));
+        assert!(m.is_shared());
+        drop(copies);
+        assert!(!m.is_shared());
+        assert_eq!(Msg::from_slice(b"x").fan_out(3).count(), 3);
+    }
 
     #[test]
     fn small_inline_large_shared() {

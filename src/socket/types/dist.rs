@@ -149,10 +149,10 @@ impl Dist {
         }
         let n = self.matching;
         if n > 0 {
-            for i in 0..n - 1 {
+            for (i, copy) in msg.fan_out(n - 1).enumerate() {
                 let id = self.pipes.get(i);
                 if let Some(p) = cx.pipes.get_mut(id) {
-                    let _ = p.write(msg.clone());
+                    let _ = p.write(copy);
                 }
             }
             let id = self.pipes.get(n - 1);
