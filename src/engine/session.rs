@@ -697,7 +697,9 @@ impl Session {
             };
             if n > 0 {
                 e.zmtp.input_commit(n as usize);
-                drained = (n as usize) < want;
+                // A parked fd (peer hung up while input was stopped) is not
+                // polled any more: read on to the end of its data here.
+                drained = (n as usize) < want && e.registered;
                 continue;
             }
             if n == 0 {
