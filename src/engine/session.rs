@@ -30,7 +30,11 @@
 //! the `Readable` command exactly as before, and the I/O thread's
 //! `flush_out` carries on (arming EPOLLOUT, or seeing the error on its own
 //! write and tearing down). Only `Readable` takes this path; `Closed`,
-//! `Writable` and `Hiccup` always go through the mailbox.
+//! `Writable` and `Hiccup` always go through the mailbox. Two cases keep
+//! the mailbox path on purpose: `Readable`s closer together than
+//! `DIRECT_MIN_GAP_NS` (a streaming writer: the I/O thread batches, where
+//! direct sends would cost one `send(2)` per message), and PUB/XPUB (one
+//! message fans out to every subscriber's pipe).
 
 use super::Addr;
 use crate::ctx::{CtxHold, CtxInner};
@@ -136,6 +140,10 @@ pub fn direct_sends() -> u64 {
 pub struct SessionNotifier {
     mailbox: Arc<Mailbox<IoCmd>>,
     conn: Arc<Mutex<Conn>>,
+    /// Direct send allowed: not for PUB/XPUB, whose one `zmq_send` writes
+    /// into every subscriber's pipe and would then pay one `send(2)` per
+    /// subscriber in the caller's thread.
+    direct: bool,
     /// Time (ns since `epoch`) of the last `Readable`; only the writer's
     /// thread (the socket's owner) sends `Readable`, so relaxed is enough.
     last_readable: AtomicU64,
@@ -144,7 +152,7 @@ pub struct SessionNotifier {
 
 impl PipeEvents for SessionNotifier {
     fn pipe_event(&self, token: u64, ev: PipeEvent) {
-        if ev == PipeEvent::Readable {
+        if ev == PipeEvent::Readable && self.direct {
             let now = self.epoch.elapsed().as_nanos() as u64;
             let last = self.last_readable.swap(now, Ordering::Relaxed);
             // `last == 0`: the first notification.
@@ -307,6 +315,10 @@ impl Session {
         Arc::new(SessionNotifier {
             mailbox: mailbox.clone(),
             conn: self.conn.clone(),
+            direct: !matches!(
+                self.opts.socket_type,
+                zmtp::socket_types::PUB | zmtp::socket_types::XPUB
+            ),
             last_readable: AtomicU64::new(0),
             epoch: Instant::now(),
         })
