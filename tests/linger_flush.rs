@@ -74,6 +74,17 @@ fn backlog_survives_hangup(ep: &str) {
         assert_eq!(m.data(), &i.to_le_bytes());
     }
     t.join().unwrap();
+    // The receiver's session, whose fd was parked at the hang-up, must
+    // still see the end of the stream and let the context terminate.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        pull.close();
+        ctx.term().unwrap();
+        let _ = done_tx.send(());
+    });
+    done_rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("{ep}: zmq_ctx_term hangs after a parked hang-up"));
 }
 
 #[test]

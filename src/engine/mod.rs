@@ -9,7 +9,7 @@ pub mod session;
 use crate::ctx::InprocEntry;
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
-use crate::io::reactor::{new_token, IoCmd, IoNotifier};
+use crate::io::reactor::{new_token, IoCmd};
 use crate::msg::{flags, Msg};
 use crate::options::Options;
 use crate::pipe::{self, Pipe};
@@ -170,27 +170,24 @@ pub(crate) fn connect(s: &mut Socket, addr: &str) -> Result<()> {
         return Ok(());
     }
     let opts = s.core.options.clone();
+    let (sess_immediate, sndhwm, rcvhwm) = (opts.immediate, opts.sndhwm as i64, opts.rcvhwm as i64);
     let ctx = s.ctx.clone();
     let io = ctx.io_thread()?;
     let token = new_token();
-    let (sess_pipe, uid) = if opts.immediate {
-        (None, None)
+    let mut sess = session::Session::connecter(target, s.shared.clone(), s.ctx.clone(), opts);
+    let uid = if sess_immediate {
+        None
     } else {
-        let (sock_end, sess_end) = pipe::pair([opts.sndhwm as i64, opts.rcvhwm as i64]);
+        let (sock_end, sess_end) = pipe::pair([sndhwm, rcvhwm]);
         // Events for the session end go through its thread's mailbox, queued
-        // behind the Register command below.
-        sess_end.set_notifier(
-            Arc::new(IoNotifier {
-                mailbox: io.mailbox().clone(),
-            }),
-            token,
-        );
+        // behind the Register command below (or straight to the connection,
+        // see `session::SessionNotifier`).
+        sess_end.set_notifier(sess.notifier(io.mailbox()), token);
         let uid = sock_end.id();
         s.attach_local(sock_end);
-        (Some(sess_end), Some(uid))
+        sess.set_pipe(sess_end);
+        Some(uid)
     };
-    let sess =
-        session::Session::connecter(target, s.shared.clone(), s.ctx.clone(), opts, sess_pipe);
     io.send(IoCmd::Register {
         token,
         obj: Box::new(sess),

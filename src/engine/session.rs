@@ -9,18 +9,47 @@
 //! Data path: fd → `Zmtp::input_buf` → `next_event` → `Pipe::write` (stop
 //! reading when the pipe is at HWM, resume on `Writable`), and `Pipe::read` →
 //! `Zmtp::encode` → one large `write` (resume on EPOLLOUT).
+//!
+//! # Direct send from the writer's thread
+//!
+//! The session's pipe end and the engine live in a [`Conn`] behind a
+//! `parking_lot::Mutex` shared with the pipe end's notifier
+//! ([`SessionNotifier`]). The I/O thread takes the lock for the whole of
+//! every callback ([`Session::with_conn`] moves the two fields into the
+//! session and back), so all the existing code runs unchanged under it.
+//!
+//! When the socket's thread writes a message and the session end had gone
+//! to sleep, the pipe calls `SessionNotifier::pipe_event(Readable)` in the
+//! socket's thread. Instead of posting `IoCmd::Pipe` (one eventfd wake-up of
+//! the I/O thread) it `try_lock`s the `Conn` and, if the connection is
+//! established and idle (see [`direct_send`]), reads whole messages from the
+//! same pipe end, encodes them and `send()`s them on the non-blocking fd
+//! itself. It never touches the reactor (epoll, timers, teardown): whenever
+//! it cannot finish (lock busy, not ready, output left after a short write,
+//! a write error, more than one batch queued, the peer end closed) it posts
+//! the `Readable` command exactly as before, and the I/O thread's
+//! `flush_out` carries on (arming EPOLLOUT, or seeing the error on its own
+//! write and tearing down). Only `Readable` takes this path; `Closed`,
+//! `Writable` and `Hiccup` always go through the mailbox. Two cases keep
+//! the mailbox path on purpose: `Readable`s closer together than
+//! `DIRECT_MIN_GAP_NS` (a streaming writer: the I/O thread batches, where
+//! direct sends would cost one `send(2)` per message), and PUB/XPUB (one
+//! message fans out to every subscriber's pipe).
 
 use super::Addr;
 use crate::ctx::{CtxHold, CtxInner};
 use crate::error::Errno;
-use crate::io::reactor::{IoNotifier, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
+use crate::io::mailbox::Mailbox;
+use crate::io::reactor::{IoCmd, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
 use crate::msg::{flags, Msg};
 use crate::options::Options;
-use crate::pipe::{self, Pipe, PipeEvent, Read};
+use crate::pipe::{self, Pipe, PipeEvent, PipeEvents, Read};
 use crate::socket::{PipeInfo, SocketShared};
 use crate::transport::{ipc, tcp};
 use crate::zmtp::{self, Event, Zmtp};
+use parking_lot::Mutex;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,6 +85,164 @@ struct Engine {
     timer: Option<(Instant, TimerKey)>,
     /// CONNECT_TIMEOUT timer of a pending connect.
     connect_timer: Option<TimerKey>,
+}
+
+/// What the direct-send path needs: the session's pipe end and the engine.
+///
+/// Lock discipline (the `Mutex` in `Session::conn` and
+/// `SessionNotifier::conn`):
+/// - The I/O thread holds it (blocking `lock`) for the whole of each
+///   [`IoObject`] callback and moves both fields into the `Session` for that
+///   time (`Session::with_conn`); between callbacks they live here.
+/// - Any other thread only `try_lock`s it, in [`direct_send`], and while it
+///   holds it uses only: the pipe end's reading side (`Pipe::read`, which is
+///   `Send` and needs one user at a time: the lock gives that), the codec's
+///   output side (`Zmtp::encode`, `output`, `consume_output`), the fd for
+///   `send(2)` (the fd cannot be closed meanwhile: only the I/O thread drops
+///   the engine, under the lock), and reads the flags `ready`,
+///   `connecting`, `registered` and `interest` without changing them.
+/// - Nothing is done under the lock that could wait for another thread or
+///   take this lock again (pipe notifications only post to mailboxes, and
+///   the socket end's notifier is never this one), so there is no deadlock;
+///   `parking_lot` does not poison, and a panic in a callback leaves the
+///   fields in the `Session`, which drops them.
+struct Conn {
+    pipe: Option<Pipe>,
+    engine: Option<Engine>,
+}
+
+/// Readable notifications closer together than this take the mailbox path:
+/// a writer streaming messages is better served by the I/O thread batching
+/// them than by one `send(2)` per message in its own thread.
+const DIRECT_MIN_GAP_NS: u64 = 20_000;
+
+/// Direct-send calls that wrote something (diagnostics and tests).
+static DIRECT_SENDS: AtomicU64 = AtomicU64::new(0);
+
+/// Direct sends cut short (EAGAIN or error) and left to the I/O thread.
+static DIRECT_SHORT: AtomicU64 = AtomicU64::new(0);
+
+/// How many direct sends were cut short by the kernel and finished by the
+/// I/O thread (process-wide; for tests and diagnostics).
+#[doc(hidden)]
+pub fn direct_short_writes() -> u64 {
+    DIRECT_SHORT.load(Ordering::Relaxed)
+}
+
+/// How many times a writer's thread has sent on a connection itself
+/// (process-wide; for tests and diagnostics).
+#[doc(hidden)]
+pub fn direct_sends() -> u64 {
+    DIRECT_SENDS.load(Ordering::Relaxed)
+}
+
+/// Pipe events for a session's pipe end (see the module docs).
+pub struct SessionNotifier {
+    mailbox: Arc<Mailbox<IoCmd>>,
+    conn: Arc<Mutex<Conn>>,
+    /// Direct send allowed: not for PUB/XPUB, whose one `zmq_send` writes
+    /// into every subscriber's pipe and would then pay one `send(2)` per
+    /// subscriber in the caller's thread.
+    direct: bool,
+    /// Time (ns since `epoch`) of the last `Readable`; only the writer's
+    /// thread (the socket's owner) sends `Readable`, so relaxed is enough.
+    last_readable: AtomicU64,
+    epoch: Instant,
+}
+
+impl PipeEvents for SessionNotifier {
+    fn pipe_event(&self, token: u64, ev: PipeEvent) {
+        if ev == PipeEvent::Readable && self.direct {
+            let now = self.epoch.elapsed().as_nanos() as u64;
+            let last = self.last_readable.swap(now, Ordering::Relaxed);
+            // `last == 0`: the first notification.
+            if (last == 0 || now.wrapping_sub(last) >= DIRECT_MIN_GAP_NS) && direct_send(&self.conn)
+            {
+                return;
+            }
+        }
+        self.mailbox.send(IoCmd::Pipe { token, ev });
+    }
+}
+
+/// The direct-send path, run in the thread that wrote into the session's
+/// pipe. True if it wrote out everything queued and the pipe end is asleep
+/// again (so the next write notifies again); false if the I/O thread must be
+/// told (`IoCmd::Pipe { Readable }`), which is always safe: its `flush_out`
+/// picks up whatever is left, in order.
+fn direct_send(conn: &Mutex<Conn>) -> bool {
+    let Some(mut g) = conn.try_lock() else {
+        return false; // the I/O thread is in a callback of this session
+    };
+    let Conn {
+        pipe: Some(p),
+        engine: Some(e),
+    } = &mut *g
+    else {
+        return false; // reconnecting, or being set up / torn down
+    };
+    // Established and idle only: anything queued or pending (short write,
+    // EPOLLOUT armed, handshake, hung-up peer) stays the I/O thread's job.
+    if !e.ready
+        || e.connecting
+        || !e.registered
+        || e.interest & WRITABLE != 0
+        || e.zmtp.output_len() != 0
+    {
+        return false;
+    }
+    // Whole messages, as flush_out reads them: a message is visible in the
+    // pipe only once its last frame is written.
+    let mut drained = false;
+    while e.zmtp.output_len() < OUT_BATCH {
+        match p.read() {
+            Read::Msg(m) => e.zmtp.encode(&m),
+            Read::Empty => {
+                drained = true;
+                break;
+            }
+            // Cannot happen while the writer is writing; let the I/O
+            // thread see it.
+            Read::Closed => break,
+        }
+    }
+    // Write at most one batch, as much as the kernel takes (the fd is
+    // non-blocking, so this never blocks).
+    if e.zmtp.output_len() != 0 {
+        DIRECT_SENDS.fetch_add(1, Ordering::Relaxed);
+    }
+    let mut budget = OUT_BATCH;
+    while budget > 0 {
+        let out = e.zmtp.output();
+        if out.is_empty() {
+            break;
+        }
+        let len = out.len().min(budget);
+        // SAFETY: out is a valid readable buffer of at least len bytes; the
+        // fd is open while we hold the lock (only the I/O thread closes it,
+        // under the lock); MSG_NOSIGNAL turns a closed peer into EPIPE.
+        let n = unsafe {
+            libc::send(
+                e.fd.as_raw_fd(),
+                out.as_ptr() as *const libc::c_void,
+                len,
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if n <= 0 {
+            // EAGAIN: the I/O thread arms EPOLLOUT. An error: its own
+            // write (or read) sees it and tears the connection down.
+            DIRECT_SHORT.fetch_add(1, Ordering::Relaxed);
+            break;
+        }
+        e.zmtp.consume_output(n as usize);
+        budget -= n as usize;
+        if n as usize != len {
+            DIRECT_SHORT.fetch_add(1, Ordering::Relaxed);
+            break;
+        }
+    }
+    drained && e.zmtp.output_len() == 0
 }
 
 enum Kind {
@@ -106,7 +293,12 @@ pub struct Session {
     /// Keeps `zmq_ctx_term` waiting until this session is gone.
     hold: Option<CtxHold>,
     opts: Options,
+    /// Shared with the pipe end's notifier; holds `pipe` and `engine`
+    /// between callbacks (see [`Conn`]).
+    conn: Arc<Mutex<Conn>>,
+    /// Valid only inside `with_conn` (None otherwise).
     pipe: Option<Pipe>,
+    /// Valid only inside `with_conn` (None otherwise).
     engine: Option<Engine>,
     /// The socket end was closed: flush and finish.
     socket_gone: bool,
@@ -121,13 +313,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session for `zmq_connect`; `pipe` is its end when IMMEDIATE=0.
+    /// A session for `zmq_connect`. With IMMEDIATE=0 the caller then gives
+    /// it its pipe end with [`set_pipe`](Self::set_pipe).
     pub fn connecter(
         addr: Addr,
         socket: Arc<SocketShared>,
         ctx: Arc<CtxInner>,
         opts: Options,
-        pipe: Option<Pipe>,
     ) -> Session {
         let hold = Some(ctx.hold_guard());
         let backoff = Duration::from_millis(opts.reconnect_ivl.max(0) as u64);
@@ -136,7 +328,11 @@ impl Session {
             socket,
             hold,
             opts,
-            pipe,
+            conn: Arc::new(Mutex::new(Conn {
+                pipe: None,
+                engine: None,
+            })),
+            pipe: None,
             engine: None,
             socket_gone: false,
             closing: false,
@@ -148,6 +344,26 @@ impl Session {
         }
     }
 
+    /// The notifier for this session's pipe end, posting to `mailbox`.
+    pub fn notifier(&self, mailbox: &Arc<Mailbox<IoCmd>>) -> Arc<SessionNotifier> {
+        Arc::new(SessionNotifier {
+            mailbox: mailbox.clone(),
+            conn: self.conn.clone(),
+            direct: !matches!(
+                self.opts.socket_type,
+                zmtp::socket_types::PUB | zmtp::socket_types::XPUB
+            ),
+            last_readable: AtomicU64::new(0),
+            epoch: Instant::now(),
+        })
+    }
+
+    /// Gives a new (not yet registered) session its pipe end; its notifier
+    /// must be [`notifier`](Self::notifier).
+    pub fn set_pipe(&mut self, pipe: Pipe) {
+        self.conn.lock().pipe = Some(pipe);
+    }
+
     /// A session for an accepted connection.
     pub fn accepted(
         fd: OwnedFd,
@@ -157,11 +373,15 @@ impl Session {
         opts: Options,
     ) -> Session {
         let hold = Some(ctx.hold_guard());
-        let mut s = Session {
+        let s = Session {
             kind: Kind::Accepted,
             socket,
             hold,
             opts,
+            conn: Arc::new(Mutex::new(Conn {
+                pipe: None,
+                engine: None,
+            })),
             pipe: None,
             engine: None,
             socket_gone: false,
@@ -172,8 +392,23 @@ impl Session {
             done: false,
             had_connection: false,
         };
-        s.engine = Some(s.new_engine(fd, peer_address, false));
+        let e = s.new_engine(fd, peer_address, false);
+        s.conn.lock().engine = Some(e);
         s
+    }
+
+    /// Runs `f` with `pipe` and `engine` moved out of the shared [`Conn`]
+    /// into the session, holding its lock throughout (every `IoObject`
+    /// callback goes through here).
+    fn with_conn<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let conn = self.conn.clone();
+        let mut g = conn.lock();
+        self.pipe = g.pipe.take();
+        self.engine = g.engine.take();
+        let r = f(self);
+        g.pipe = self.pipe.take();
+        g.engine = self.engine.take();
+        r
     }
 
     fn zmtp_config(&self) -> zmtp::Config {
@@ -418,12 +653,7 @@ impl Session {
             }
             let (sock_end, sess_end) =
                 pipe::pair([self.opts.sndhwm as i64, self.opts.rcvhwm as i64]);
-            sess_end.set_notifier(
-                Arc::new(IoNotifier {
-                    mailbox: r.mailbox().clone(),
-                }),
-                self.token,
-            );
+            sess_end.set_notifier(self.notifier(r.mailbox()), self.token);
             self.pipe = Some(sess_end);
             let info = PipeInfo {
                 locally_initiated: locally,
@@ -514,8 +744,10 @@ impl Session {
             if n > 0 {
                 e.zmtp.input_commit(n as usize);
                 // While a large frame streams in, keep reading until EAGAIN:
-                // more of it is usually arriving already.
-                drained = (n as usize) < want && !e.zmtp.reading_large_frame();
+                // more of it is usually arriving already. A parked fd (peer
+                // hung up while input was stopped) is not polled any more:
+                // read on to the end of its data here.
+                drained = (n as usize) < want && !e.zmtp.reading_large_frame() && e.registered;
                 continue;
             }
             if n == 0 {
@@ -671,6 +903,38 @@ impl Session {
 
 impl IoObject for Session {
     fn start(&mut self, r: &mut Reactor, token: u64) {
+        self.with_conn(|s| s.on_start(r, token))
+    }
+    fn ready(&mut self, r: &mut Reactor, token: u64, events: u32) {
+        self.with_conn(|s| s.on_fd_ready(r, token, events))
+    }
+    fn pipe(&mut self, r: &mut Reactor, token: u64, ev: PipeEvent) {
+        self.with_conn(|s| s.on_pipe(r, token, ev))
+    }
+    fn timer(&mut self, r: &mut Reactor, token: u64, id: u32) {
+        self.with_conn(|s| s.on_timer(r, token, id))
+    }
+    fn close(&mut self, r: &mut Reactor, token: u64, linger: bool) {
+        self.with_conn(|s| s.on_close(r, token, linger))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Break the cycle pipe end -> notifier -> conn -> pipe end if the
+        // session is dropped while it still holds them (reactor stopping).
+        // Dropped outside the lock.
+        let (p, e) = {
+            let mut g = self.conn.lock();
+            (g.pipe.take(), g.engine.take())
+        };
+        drop(p);
+        drop(e);
+    }
+}
+
+impl Session {
+    fn on_start(&mut self, r: &mut Reactor, token: u64) {
         self.token = token;
         match self.kind {
             Kind::Connect { .. } => self.start_connect(r),
@@ -692,7 +956,7 @@ impl IoObject for Session {
         }
     }
 
-    fn ready(&mut self, r: &mut Reactor, _token: u64, events: u32) {
+    fn on_fd_ready(&mut self, r: &mut Reactor, _token: u64, events: u32) {
         let connecting = self.engine.as_ref().is_some_and(|e| e.connecting);
         if connecting {
             let ok = match self.engine.as_ref() {
@@ -719,7 +983,7 @@ impl IoObject for Session {
         }
     }
 
-    fn pipe(&mut self, r: &mut Reactor, _token: u64, ev: PipeEvent) {
+    fn on_pipe(&mut self, r: &mut Reactor, _token: u64, ev: PipeEvent) {
         match ev {
             PipeEvent::Readable => self.flush_out(r),
             PipeEvent::Writable => self.resume_input(r),
@@ -747,7 +1011,7 @@ impl IoObject for Session {
         }
     }
 
-    fn timer(&mut self, r: &mut Reactor, _token: u64, id: u32) {
+    fn on_timer(&mut self, r: &mut Reactor, _token: u64, id: u32) {
         match id {
             T_RECONNECT => {
                 self.reconnect_timer = None;
@@ -771,7 +1035,7 @@ impl IoObject for Session {
         }
     }
 
-    fn close(&mut self, r: &mut Reactor, _token: u64, linger: bool) {
+    fn on_close(&mut self, r: &mut Reactor, _token: u64, linger: bool) {
         if !linger {
             self.closing = true;
             self.finish(r);
