@@ -76,18 +76,17 @@ impl Content {
                 }
                 (p.cast::<Content>(), cap)
             }
-            None => {
-                let layout = trailing_layout(cap)?;
-                // SAFETY: layout has a non-zero size (HDR > 0).
-                let p = unsafe {
+            None => match pool::take_block(HDR.checked_add(cap)?) {
+                Some((p, size)) => {
+                    let cap = size - HDR;
                     if zeroed {
-                        alloc_zeroed(layout)
-                    } else {
-                        alloc(layout)
+                        // SAFETY: the block has HDR + cap bytes.
+                        unsafe { p.as_ptr().add(HDR).write_bytes(0, cap) };
                     }
-                } as *mut Content;
-                (NonNull::new(p)?, cap)
-            }
+                    (p.cast::<Content>(), cap)
+                }
+                None => Content::fresh(cap, zeroed)?,
+            },
         };
         // SAFETY: p is a fresh allocation large and aligned enough for the
         // header; the bytes start right after it, inside the same block.
@@ -98,6 +97,20 @@ impl Content {
             });
             Some((p, (p.as_ptr() as *mut u8).add(HDR)))
         }
+    }
+
+    /// A fresh system allocation for a header and `cap` bytes.
+    fn fresh(cap: usize, zeroed: bool) -> Option<(NonNull<Content>, usize)> {
+        let layout = trailing_layout(cap)?;
+        // SAFETY: layout has a non-zero size (HDR > 0).
+        let p = unsafe {
+            if zeroed {
+                alloc_zeroed(layout)
+            } else {
+                alloc(layout)
+            }
+        } as *mut Content;
+        Some((NonNull::new(p)?, cap))
     }
 
     fn boxed(release: Release) -> NonNull<Content> {
@@ -154,8 +167,10 @@ impl Content {
                 // allocated it (same size and alignment).
                 Some(class) => pool::put(class, p.cast::<u8>()),
                 _ => {
-                    if let Some(layout) = trailing_layout(cap) {
-                        dealloc(c as *mut u8, layout);
+                    if !pool::give_block(p.cast::<u8>(), HDR + cap) {
+                        if let Some(layout) = trailing_layout(cap) {
+                            dealloc(c as *mut u8, layout);
+                        }
                     }
                 }
             },

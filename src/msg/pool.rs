@@ -283,6 +283,46 @@ pub(crate) fn give_vec(v: Vec<u8>) {
     }
 }
 
+/// Large frame blocks (header + bytes, alignment [`ALIGN`]) of
+/// [`BLOCK_MIN`]..=[`VEC_MAX`] bytes, kept for re-use like [`VECS`] (a
+/// stream of large frames between two threads otherwise pays a fresh mapping
+/// and its page faults per frame). At most [`VEC_KEEP`] bytes in all;
+/// addresses are kept as integers.
+static BLOCKS: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+const BLOCK_MIN: usize = 32 * 1024;
+
+/// A kept block of between `size` and twice `size` bytes: its address and
+/// its real size. Its contents are unspecified.
+pub(crate) fn take_block(size: usize) -> Option<(NonNull<u8>, usize)> {
+    if !(BLOCK_MIN..=VEC_MAX).contains(&size) {
+        return None;
+    }
+    let mut kept = BLOCKS.lock();
+    let i = kept
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.1 >= size && b.1 / 2 <= size)
+        .min_by_key(|(_, b)| b.1)
+        .map(|(i, _)| i)?;
+    let (p, n) = kept.swap_remove(i);
+    Some((NonNull::new(p as *mut u8)?, n))
+}
+
+/// Offers a block of `size` bytes (allocated with alignment [`ALIGN`]) for
+/// re-use. False if it was not kept: the caller frees it.
+pub(crate) fn give_block(p: NonNull<u8>, size: usize) -> bool {
+    if !(BLOCK_MIN..=VEC_MAX).contains(&size) {
+        return false;
+    }
+    let mut kept = BLOCKS.lock();
+    let total: usize = kept.iter().map(|b| b.1).sum();
+    if total + size > VEC_KEEP {
+        return false;
+    }
+    kept.push((p.as_ptr() as usize, size));
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
