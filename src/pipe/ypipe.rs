@@ -123,10 +123,14 @@ struct Writer {
     idx: usize,
     /// Frames written (published or not).
     written: u64,
-    /// Frames published, and the position right after the last of them.
+    /// Frames committed (whole messages), and the position right after the
+    /// last of them: what `rollback` goes back to.
     flushed: u64,
     flushed_chunk: *mut Chunk,
     flushed_idx: usize,
+    /// Frames published (the last value swapped into `published`); at most
+    /// `flushed`.
+    published: u64,
     /// Empty chunks for reuse, linked by `next`.
     cache: *mut Chunk,
 }
@@ -173,6 +177,7 @@ impl Ypipe {
                 flushed: 0,
                 flushed_chunk: c,
                 flushed_idx: 0,
+                published: 0,
                 cache: ptr::null_mut(),
             })),
             reader: CacheLine(UnsafeCell::new(Reader {
@@ -257,17 +262,45 @@ impl Ypipe {
     /// Writer side only.
     #[inline]
     pub(super) unsafe fn flush(&self) -> bool {
+        // SAFETY: writer side, per our contract.
+        unsafe {
+            self.commit();
+            self.publish()
+        }
+    }
+
+    /// Marks every written frame as part of whole messages (no rollback
+    /// past them) without publishing them yet: a writer that produces many
+    /// messages in a row (a session decoding a read) publishes them with one
+    /// [`publish`](Self::publish).
+    ///
+    /// # Safety
+    /// Writer side only.
+    #[inline]
+    pub(super) unsafe fn commit(&self) {
         // SAFETY: the writer cursor belongs to the caller alone.
         let w = unsafe { &mut *self.writer.0.get() };
-        if w.written == w.flushed {
-            return false;
-        }
         w.flushed = w.written;
         w.flushed_chunk = w.tail;
         w.flushed_idx = w.idx;
+    }
+
+    /// Publishes every committed frame. Returns true if the reader was asleep
+    /// and must be woken.
+    ///
+    /// # Safety
+    /// Writer side only.
+    #[inline]
+    pub(super) unsafe fn publish(&self) -> bool {
+        // SAFETY: the writer cursor belongs to the caller alone.
+        let w = unsafe { &mut *self.writer.0.get() };
+        if w.flushed == w.published {
+            return false;
+        }
+        w.published = w.flushed;
         // Release: the slot writes (and chunk links) happen before the reader
         // sees the new count. The swap clears ASLEEP.
-        self.published.0.swap(w.written, Ordering::AcqRel) & ASLEEP != 0
+        self.published.0.swap(w.flushed, Ordering::AcqRel) & ASLEEP != 0
     }
 
     /// Drops the frames written since the last `flush`.
