@@ -40,8 +40,9 @@ fn batch(class: usize) -> usize {
         64
     }
 }
-/// Batches the depot keeps per class; more go back to the system.
-const DEPOT_BATCHES: usize = 64;
+/// Batches the depot keeps per class (at most 2 MiB of 2 KiB blocks); more
+/// go back to the system.
+const DEPOT_BATCHES: usize = 16;
 
 /// The frame class for a block of `size` bytes, if pooled.
 #[inline]
@@ -253,7 +254,7 @@ pub(crate) unsafe fn put(class: usize, p: NonNull<u8>) {
 static VECS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 const VEC_MIN: usize = 32 * 1024;
 const VEC_MAX: usize = 8 << 20;
-const VEC_KEEP: usize = 16 << 20;
+const VEC_KEEP: usize = 8 << 20;
 
 /// A kept buffer with at least `min_cap` bytes of capacity, if any.
 pub(crate) fn take_vec(min_cap: usize) -> Option<Vec<u8>> {
