@@ -35,6 +35,23 @@
 //! `DIRECT_MIN_GAP_NS` (a streaming writer: the I/O thread batches, where
 //! direct sends would cost one `send(2)` per message), and PUB/XPUB (one
 //! message fans out to every subscriber's pipe).
+//!
+//! # Direct receive in the reader's thread
+//!
+//! When a socket's receive is about to block and the socket has a few pipes
+//! (`Socket::wait_direct`), it polls the connections' fds (published by the
+//! session in [`DirectRecv`]: generation and fd, 0 while there is no
+//! established engine) next to its mailbox. On a readable fd it locks the
+//! `Conn`, checks the engine is still the published one, established,
+//! registered and not input-stopped with nothing pending, and does what
+//! `pump_in` does without the reactor: `read(2)`, decode, write into the
+//! pipe ([`deliver_input`], shared with `pump_in`). It hands the I/O thread
+//! (a `Writable` pipe command: `resume_input` pumps the input) anything
+//! that needs the reactor or would otherwise be stranded: the pipe at HWM
+//! (decoded input kept in `pending_in`, READABLE to be taken out of epoll),
+//! EOF or a read error (`read_failed`), a codec error, output queued by the
+//! codec (PONG) or a changed codec deadline. The I/O thread, woken by the
+//! same data (epoll is level-triggered), then finds nothing to read.
 
 use super::Addr;
 use crate::ctx::{CtxHold, CtxInner};
@@ -97,6 +114,12 @@ struct Engine {
 /// - The I/O thread holds it (blocking `lock`) for the whole of each
 ///   [`IoObject`] callback and moves both fields into the `Session` for that
 ///   time (`Session::with_conn`); between callbacks they live here.
+/// - A socket's thread blocked in a receive `lock`s it in
+///   [`DirectRecv::try_recv`] (blocking: see there) and then uses only the
+///   pipe end's writing side, the codec's input side and the fd for
+///   `read(2)`, and sets only `pending_in`, `in_more`, `input_stopped` and
+///   `read_failed`; it re-checks `live` under the lock before touching the
+///   fd. Anything that needs the reactor it hands to the I/O thread.
 /// - Any other thread only `try_lock`s it, in [`direct_send`], and while it
 ///   holds it uses only: the pipe end's reading side (`Pipe::read`, which is
 ///   `Send` and needs one user at a time: the lock gives that), the codec's
@@ -105,7 +128,7 @@ struct Engine {
 ///   the engine, under the lock), and reads the flags `ready`,
 ///   `connecting`, `registered` and `interest` without changing them.
 /// - Nothing is done under the lock that could wait for another thread or
-///   take this lock again (pipe notifications only post to mailboxes, and
+///   take this (or another session's) lock (pipe notifications only post to mailboxes, and
 ///   the socket end's notifier is never this one), so there is no deadlock;
 ///   `parking_lot` does not poison, and a panic in a callback leaves the
 ///   fields in the `Session`, which drops them.
@@ -279,7 +302,7 @@ const DIRECT_RECV_BUDGET: usize = 256 * 1024;
 /// with the pipe (`PipeInfo::direct_recv`), dropped with it.
 ///
 /// The receiver polls the fd published in `live` next to its mailbox; when
-/// it is readable it calls [`try_recv`](Self::try_recv), which `try_lock`s
+/// it is readable it calls [`try_recv`](Self::try_recv), which `lock`s
 /// the connection and re-checks under the lock that the engine is still the
 /// one published (the fd may have been closed and reused since: a stale
 /// readable fd is then harmless).
@@ -305,8 +328,9 @@ pub enum DirectRead {
     Delivered,
     /// Read bytes but no whole message yet: poll again.
     Progress,
-    /// Nothing done here (lock busy, not established, stale fd, left to the
-    /// I/O thread): stop polling this fd for this wait.
+    /// Nothing done here (the I/O thread read it first, not established,
+    /// stale fd, left to the I/O thread): stop polling this fd for this
+    /// wait.
     Skip,
 }
 
@@ -328,9 +352,12 @@ impl DirectRecv {
     /// deadline) is handed to the I/O thread with a `Writable` pipe command,
     /// whose `resume_input` runs `pump_in` (and `flush_out`, timers).
     pub fn try_recv(&self, snapshot: u64) -> DirectRead {
-        let Some(mut g) = self.conn.try_lock() else {
-            return DirectRead::Skip; // the I/O thread is in a callback
-        };
+        // Blocking: the I/O thread, woken by the same data, holds the lock
+        // only for one callback (which never waits for another thread).
+        // When it delivered the data itself, its `Readable` reaches our
+        // mailbox without an eventfd write (the caller is marked awake), and
+        // we find the fd empty here.
+        let mut g = self.conn.lock();
         if snapshot == 0 || self.live.load(Ordering::Relaxed) != snapshot {
             return DirectRead::Skip; // another engine (or none) by now
         }
