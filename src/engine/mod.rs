@@ -184,7 +184,8 @@ pub(crate) fn connect(s: &mut Socket, addr: &str) -> Result<()> {
         // see `session::SessionNotifier`).
         sess_end.set_notifier(sess.notifier(io.mailbox()), token);
         let uid = sock_end.id();
-        s.attach_local(sock_end);
+        let direct = sess.direct_recv(io.mailbox(), token);
+        s.attach_local(sock_end, Some(direct));
         sess.set_pipe(sess_end);
         Some(uid)
     };
@@ -234,6 +235,7 @@ fn inproc_bind(s: &mut Socket, name: &str) -> Result<String> {
             PipeInfo {
                 locally_initiated: false,
                 connect_routing_id: None,
+                direct_recv: None,
             },
         );
     }
@@ -271,6 +273,7 @@ fn inproc_connect(s: &mut Socket, uri: &str, name: &str) -> Result<()> {
                     PipeInfo {
                         locally_initiated: false,
                         connect_routing_id: None,
+                        direct_recv: None,
                     },
                 );
                 mine
@@ -293,7 +296,7 @@ fn inproc_connect(s: &mut Socket, uri: &str, name: &str) -> Result<()> {
         }
     };
     let uid = mine.id();
-    s.attach_local(mine);
+    s.attach_local(mine, None);
     s.endpoints.push(EndpointRec {
         uri: uri.to_string(),
         kind: RecKind::InprocConnect { pipe_uid: uid },

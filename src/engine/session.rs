@@ -35,6 +35,23 @@
 //! `DIRECT_MIN_GAP_NS` (a streaming writer: the I/O thread batches, where
 //! direct sends would cost one `send(2)` per message), and PUB/XPUB (one
 //! message fans out to every subscriber's pipe).
+//!
+//! # Direct receive in the reader's thread
+//!
+//! When a socket's receive is about to block and the socket has a few pipes
+//! (`Socket::wait_direct`), it polls the connections' fds (published by the
+//! session in [`DirectRecv`]: generation and fd, 0 while there is no
+//! established engine) next to its mailbox. On a readable fd it locks the
+//! `Conn`, checks the engine is still the published one, established,
+//! registered and not input-stopped with nothing pending, and does what
+//! `pump_in` does without the reactor: `read(2)`, decode, write into the
+//! pipe ([`deliver_input`], shared with `pump_in`). It hands the I/O thread
+//! (a `Writable` pipe command: `resume_input` pumps the input) anything
+//! that needs the reactor or would otherwise be stranded: the pipe at HWM
+//! (decoded input kept in `pending_in`, READABLE to be taken out of epoll),
+//! EOF or a read error (`read_failed`), a codec error, output queued by the
+//! codec (PONG) or a changed codec deadline. The I/O thread, woken by the
+//! same data (epoll is level-triggered), then finds nothing to read.
 
 use super::Addr;
 use crate::ctx::{CtxHold, CtxInner};
@@ -77,6 +94,9 @@ struct Engine {
     registered: bool,
     /// A decoded frame that did not fit the pipe yet.
     pending_in: Option<Msg>,
+    /// A direct receive saw EOF or a read error: the I/O thread's next
+    /// `pump_in` tears the connection down.
+    read_failed: bool,
     /// The inbound message being written has more frames.
     in_more: bool,
     /// Handshake completed.
@@ -94,6 +114,12 @@ struct Engine {
 /// - The I/O thread holds it (blocking `lock`) for the whole of each
 ///   [`IoObject`] callback and moves both fields into the `Session` for that
 ///   time (`Session::with_conn`); between callbacks they live here.
+/// - A socket's thread blocked in a receive `lock`s it in
+///   [`DirectRecv::try_recv`] (blocking: see there) and then uses only the
+///   pipe end's writing side, the codec's input side and the fd for
+///   `read(2)`, and sets only `pending_in`, `in_more`, `input_stopped` and
+///   `read_failed`; it re-checks `live` under the lock before touching the
+///   fd. Anything that needs the reactor it hands to the I/O thread.
 /// - Any other thread only `try_lock`s it, in [`direct_send`], and while it
 ///   holds it uses only: the pipe end's reading side (`Pipe::read`, which is
 ///   `Send` and needs one user at a time: the lock gives that), the codec's
@@ -102,7 +128,7 @@ struct Engine {
 ///   the engine, under the lock), and reads the flags `ready`,
 ///   `connecting`, `registered` and `interest` without changing them.
 /// - Nothing is done under the lock that could wait for another thread or
-///   take this lock again (pipe notifications only post to mailboxes, and
+///   take this (or another session's) lock (pipe notifications only post to mailboxes, and
 ///   the socket end's notifier is never this one), so there is no deadlock;
 ///   `parking_lot` does not poison, and a panic in a callback leaves the
 ///   fields in the `Session`, which drops them.
@@ -245,6 +271,264 @@ fn direct_send(conn: &Mutex<Conn>) -> bool {
     drained && e.zmtp.output_len() == 0
 }
 
+/// Direct receives that delivered at least one message (diagnostics and
+/// tests).
+static DIRECT_RECVS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times a socket's thread, blocked in a receive, has read a
+/// connection and delivered messages itself (process-wide; for tests and
+/// diagnostics).
+#[doc(hidden)]
+pub fn direct_recvs() -> u64 {
+    DIRECT_RECVS.load(Ordering::Relaxed)
+}
+
+/// Direct receives that stopped at the pipe's HWM (diagnostics and tests).
+static DIRECT_RECV_STOPS: AtomicU64 = AtomicU64::new(0);
+
+/// How many direct receives stopped at the pipe's HWM and left the rest to
+/// the I/O thread (process-wide; for tests and diagnostics).
+#[doc(hidden)]
+pub fn direct_recv_stops() -> u64 {
+    DIRECT_RECV_STOPS.load(Ordering::Relaxed)
+}
+
+/// Bytes a direct receive reads at most before it returns (the kernel's
+/// level-triggered readiness makes the I/O thread or the next wait read on).
+const DIRECT_RECV_BUDGET: usize = 256 * 1024;
+
+/// What the socket's thread needs to read a connection itself while it is
+/// blocked in a receive (see `Socket::wait_direct`): given to the socket
+/// with the pipe (`PipeInfo::direct_recv`), dropped with it.
+///
+/// The receiver polls the fd published in `live` next to its mailbox; when
+/// it is readable it calls [`try_recv`](Self::try_recv), which `lock`s
+/// the connection and re-checks under the lock that the engine is still the
+/// one published (the fd may have been closed and reused since: a stale
+/// readable fd is then harmless).
+pub struct DirectRecv {
+    conn: Arc<Mutex<Conn>>,
+    /// `(generation << 32) | fd` of the established engine, 0 when there is
+    /// none. Changed only under the `conn` lock, by the I/O thread.
+    live: Arc<AtomicU64>,
+    mailbox: Arc<Mailbox<IoCmd>>,
+    token: u64,
+}
+
+impl std::fmt::Debug for DirectRecv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DirectRecv({:#x})", self.live.load(Ordering::Relaxed))
+    }
+}
+
+/// Result of [`DirectRecv::try_recv`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DirectRead {
+    /// At least one whole message was written into the pipe.
+    Delivered,
+    /// Read bytes but no whole message yet: poll again.
+    Progress,
+    /// Nothing done here (the I/O thread read it first, not established,
+    /// stale fd, left to the I/O thread): stop polling this fd for this
+    /// wait.
+    Skip,
+}
+
+impl DirectRecv {
+    /// The published `(generation << 32) | fd`, or 0 if not established.
+    pub fn snapshot(&self) -> u64 {
+        self.live.load(Ordering::Acquire)
+    }
+
+    /// The fd of a non-zero snapshot.
+    pub fn fd_of(snapshot: u64) -> std::os::fd::RawFd {
+        (snapshot & 0xffff_ffff) as u32 as std::os::fd::RawFd
+    }
+
+    /// Reads and decodes what the connection has, and writes the messages
+    /// into the session's pipe end, exactly as `Session::pump_in` would,
+    /// but without the reactor: anything that needs it (pipe at HWM, EOF,
+    /// errors, output queued by the codec such as a PONG, a changed codec
+    /// deadline) is handed to the I/O thread with a `Writable` pipe command,
+    /// whose `resume_input` runs `pump_in` (and `flush_out`, timers).
+    pub fn try_recv(&self, snapshot: u64) -> DirectRead {
+        // Blocking: the I/O thread, woken by the same data, holds the lock
+        // only for one callback (which never waits for another thread).
+        // When it delivered the data itself, its `Readable` reaches our
+        // mailbox without an eventfd write (the caller is marked awake), and
+        // we find the fd empty here.
+        let mut g = self.conn.lock();
+        if snapshot == 0 || self.live.load(Ordering::Relaxed) != snapshot {
+            return DirectRead::Skip; // another engine (or none) by now
+        }
+        let Conn {
+            pipe: Some(p),
+            engine: Some(e),
+        } = &mut *g
+        else {
+            return DirectRead::Skip;
+        };
+        if !e.ready
+            || e.connecting
+            || !e.registered
+            || e.input_stopped
+            || e.read_failed
+            || e.pending_in.is_some()
+            || e.interest & READABLE == 0
+        {
+            return DirectRead::Skip;
+        }
+        let now = Instant::now();
+        let deadline = e.zmtp.next_deadline();
+        let mut delivered = 0u32;
+        let mut kick = false;
+        let mut read_any = false;
+        let mut budget = DIRECT_RECV_BUDGET;
+        let mut drained = false;
+        loop {
+            match deliver_input(e, Some(&mut *p), now, &mut delivered) {
+                Decoded::NeedBytes => {}
+                Decoded::Stopped => {
+                    // Pipe at HWM: the frame waits in pending_in and input
+                    // is marked stopped; the I/O thread must take READABLE
+                    // out of epoll (and resume when the socket drains).
+                    DIRECT_RECV_STOPS.fetch_add(1, Ordering::Relaxed);
+                    kick = true;
+                    break;
+                }
+                Decoded::Error => {
+                    // A protocol error: the codec keeps it, pump_in sees it.
+                    kick = true;
+                    break;
+                }
+                Decoded::Ready(_) => {
+                    // Cannot happen on an established connection; if it
+                    // did, the connection is in no state to go on.
+                    e.read_failed = true;
+                    kick = true;
+                    break;
+                }
+            }
+            if drained || budget == 0 {
+                break;
+            }
+            let buf = e.zmtp.input_buf();
+            let want = buf.len().min(budget);
+            // SAFETY: buf is a valid writable buffer of at least `want`
+            // bytes; the fd is open while we hold the lock (only the I/O
+            // thread closes it, under the lock, and `live` matched).
+            let n = unsafe {
+                libc::read(
+                    e.fd.as_raw_fd(),
+                    buf.as_mut_ptr() as *mut libc::c_void,
+                    want,
+                )
+            };
+            if n > 0 {
+                read_any = true;
+                e.zmtp.input_commit(n as usize);
+                budget -= n as usize;
+                drained = (n as usize) < want && !e.zmtp.reading_large_frame();
+                continue;
+            }
+            if n == 0 {
+                e.read_failed = true; // EOF: the I/O thread tears down
+                kick = true;
+                break;
+            }
+            let err = Errno::last_os();
+            if err == Errno::EAGAIN {
+                e.zmtp.release_idle_input();
+            } else if err != Errno::EINTR {
+                e.read_failed = true;
+                kick = true;
+            }
+            break;
+        }
+        if e.zmtp.output_len() != 0 || e.zmtp.next_deadline() != deadline {
+            kick = true; // PONG to send, or a timer to re-arm
+        }
+        drop(g);
+        if kick {
+            self.mailbox.send(IoCmd::Pipe {
+                token: self.token,
+                ev: PipeEvent::Writable,
+            });
+        }
+        if delivered > 0 {
+            DIRECT_RECVS.fetch_add(1, Ordering::Relaxed);
+            DirectRead::Delivered
+        } else if read_any && !kick {
+            DirectRead::Progress
+        } else {
+            DirectRead::Skip
+        }
+    }
+}
+
+/// Why [`deliver_input`] stopped.
+enum Decoded {
+    /// Everything decodable was delivered: more bytes are needed.
+    NeedBytes,
+    /// The pipe is at HWM: the frame is kept in `pending_in`.
+    Stopped,
+    /// The codec failed (it keeps failing: the connection is dead).
+    Error,
+    /// The handshake completed.
+    Ready(zmtp::PeerInfo),
+}
+
+/// Delivers the pending frame, then decodes frames and writes them into the
+/// pipe until the codec needs more bytes (the part of `pump_in` shared with
+/// the direct receive). `delivered` counts whole messages written.
+fn deliver_input(
+    e: &mut Engine,
+    mut pipe: Option<&mut Pipe>,
+    now: Instant,
+    delivered: &mut u32,
+) -> Decoded {
+    loop {
+        let m = if let Some(m) = e.pending_in.take() {
+            m
+        } else {
+            match e.zmtp.next_event(now) {
+                Ok(Some(Event::Msg(m))) => m,
+                Ok(Some(Event::Ready(peer))) => return Decoded::Ready(peer),
+                Ok(None) => return Decoded::NeedBytes,
+                Err(_) => return Decoded::Error,
+            }
+        };
+        let more = m.more();
+        if !push_in(e, pipe.as_deref_mut(), m) {
+            return Decoded::Stopped;
+        }
+        if !more {
+            *delivered += 1;
+        }
+    }
+}
+
+/// Writes one decoded frame into the pipe; false if it had to wait (the
+/// frame is then kept in `pending_in` and input is marked stopped).
+fn push_in(e: &mut Engine, pipe: Option<&mut Pipe>, m: Msg) -> bool {
+    let Some(p) = pipe else {
+        // Socket gone: discard.
+        return true;
+    };
+    if !e.in_more && !p.check_write() {
+        if p.is_peer_closed() {
+            return true; // the socket is gone; drop
+        }
+        e.pending_in = Some(m);
+        e.input_stopped = true;
+        e.zmtp.set_flow_stopped(true);
+        return false;
+    }
+    e.in_more = m.more();
+    let _ = p.write(m);
+    true
+}
+
 enum Kind {
     /// Made by `zmq_connect`: reconnects.
     Connect { addr: Addr, backoff: Duration },
@@ -310,6 +594,11 @@ pub struct Session {
     done: bool,
     /// A handshake completed once already (the next one is a hiccup).
     had_connection: bool,
+    /// What direct receivers poll: see [`DirectRecv::live`]. Written only
+    /// under the `conn` lock.
+    live: Arc<AtomicU64>,
+    /// Generation of the last engine published in `live`.
+    live_gen: u32,
 }
 
 impl Session {
@@ -341,6 +630,8 @@ impl Session {
             token: 0,
             done: false,
             had_connection: false,
+            live: Arc::new(AtomicU64::new(0)),
+            live_gen: 0,
         }
     }
 
@@ -356,6 +647,36 @@ impl Session {
             last_readable: AtomicU64::new(0),
             epoch: Instant::now(),
         })
+    }
+
+    /// The handle a socket's thread uses to read this session's connection
+    /// while it blocks in a receive (see [`DirectRecv`]); `token` is the
+    /// session's token in the I/O thread whose `mailbox` is given.
+    pub fn direct_recv(&self, mailbox: &Arc<Mailbox<IoCmd>>, token: u64) -> Arc<DirectRecv> {
+        Arc::new(DirectRecv {
+            conn: self.conn.clone(),
+            live: self.live.clone(),
+            mailbox: mailbox.clone(),
+            token,
+        })
+    }
+
+    /// Publishes the established engine's fd for direct receivers (under
+    /// the `conn` lock, i.e. inside a callback).
+    fn publish_live(&mut self) {
+        let Some(e) = self.engine.as_ref() else {
+            return;
+        };
+        if !e.ready || !e.registered || e.connecting {
+            return;
+        }
+        let fd = e.fd.as_raw_fd();
+        if fd < 0 {
+            return;
+        }
+        self.live_gen = self.live_gen.wrapping_add(1).max(1);
+        let v = ((self.live_gen as u64) << 32) | fd as u32 as u64;
+        self.live.store(v, Ordering::Release);
     }
 
     /// Gives a new (not yet registered) session its pipe end; its notifier
@@ -391,6 +712,8 @@ impl Session {
             token: 0,
             done: false,
             had_connection: false,
+            live: Arc::new(AtomicU64::new(0)),
+            live_gen: 0,
         };
         let e = s.new_engine(fd, peer_address, false);
         s.conn.lock().engine = Some(e);
@@ -435,6 +758,7 @@ impl Session {
             input_stopped: false,
             registered: false,
             pending_in: None,
+            read_failed: false,
             in_more: false,
             ready: false,
             peer_address,
@@ -463,6 +787,9 @@ impl Session {
     }
 
     fn drop_engine(&mut self, r: &mut Reactor) {
+        // Direct receivers stop using the fd before it is closed (we hold
+        // the lock: none is using it now).
+        self.live.store(0, Ordering::Release);
         if let Some(e) = self.engine.take() {
             if e.registered {
                 r.remove_fd(e.fd.as_raw_fd());
@@ -658,6 +985,7 @@ impl Session {
             let info = PipeInfo {
                 locally_initiated: locally,
                 connect_routing_id: None,
+                direct_recv: Some(self.direct_recv(r.mailbox(), self.token)),
             };
             if !self.socket.send_attach(sock_end, info) {
                 self.finish(r);
@@ -669,6 +997,7 @@ impl Session {
             }
         }
         self.had_connection = true;
+        self.publish_live();
         // The peer's routing id goes first (sockets that want it keep it).
         if self.opts.recv_routing_id {
             let mut id = Msg::from_slice(&peer.routing_id);
@@ -692,34 +1021,28 @@ impl Session {
                 let Some(e) = self.engine.as_mut() else {
                     return;
                 };
-                if let Some(m) = e.pending_in.take() {
-                    if !self.push_in(m) {
+                if e.read_failed {
+                    // EOF or a read error seen by a direct receive.
+                    self.engine_error(r);
+                    return;
+                }
+                let mut delivered = 0;
+                match deliver_input(e, self.pipe.as_mut(), now, &mut delivered) {
+                    Decoded::NeedBytes => break,
+                    Decoded::Stopped => {
                         self.stop_input(r);
                         return;
                     }
-                    continue;
-                }
-                let ev = match e.zmtp.next_event(now) {
-                    Ok(Some(ev)) => ev,
-                    Ok(None) => break,
-                    Err(_) => {
+                    Decoded::Error => {
                         self.engine_error(r);
                         return;
                     }
-                };
-                match ev {
-                    Event::Ready(peer) => {
+                    Decoded::Ready(peer) => {
                         self.on_ready(r, peer);
                         if self.done {
                             return;
                         }
                         self.flush_out(r);
-                    }
-                    Event::Msg(m) => {
-                        if !self.push_in(m) {
-                            self.stop_input(r);
-                            return;
-                        }
                     }
                 }
             }
@@ -768,29 +1091,6 @@ impl Session {
         // The handshake may have queued output (READY, PONG).
         self.flush_out(r);
         self.arm_zmtp_timer(r);
-    }
-
-    /// Writes one decoded frame into the pipe; false if it had to wait.
-    fn push_in(&mut self, m: Msg) -> bool {
-        let Some(e) = self.engine.as_mut() else {
-            return false;
-        };
-        let Some(p) = self.pipe.as_mut() else {
-            // Socket gone: discard.
-            return true;
-        };
-        if !e.in_more && !p.check_write() {
-            if p.is_peer_closed() {
-                return true; // the socket is gone; drop
-            }
-            e.pending_in = Some(m);
-            e.input_stopped = true;
-            e.zmtp.set_flow_stopped(true);
-            return false;
-        }
-        e.in_more = m.more();
-        let _ = p.write(m);
-        true
     }
 
     /// Encodes queued messages and writes them out.
@@ -870,12 +1170,19 @@ impl Session {
         }
     }
 
+    /// `Writable`: the socket drained its pipe below the low-water mark, or
+    /// a direct receive left work for this thread (input stopped at HWM,
+    /// EOF or an error, codec output or timers): pump the input.
     fn resume_input(&mut self, r: &mut Reactor) {
         let resumed = match self.engine.as_mut() {
             Some(e) if e.input_stopped => {
                 e.input_stopped = false;
                 e.zmtp.set_flow_stopped(false);
                 true
+            }
+            Some(e) if e.ready && e.registered && !e.connecting => {
+                self.pump_in(r);
+                return;
             }
             _ => false,
         };
@@ -898,6 +1205,7 @@ impl Session {
                 e.registered = false;
             }
         }
+        self.live.store(0, Ordering::Release);
     }
 }
 
@@ -926,6 +1234,7 @@ impl Drop for Session {
         // Dropped outside the lock.
         let (p, e) = {
             let mut g = self.conn.lock();
+            self.live.store(0, Ordering::Release);
             (g.pipe.take(), g.engine.take())
         };
         drop(p);

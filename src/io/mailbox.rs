@@ -106,6 +106,13 @@ impl<T> Mailbox<T> {
         false
     }
 
+    /// Consumer: marks the mailbox active (awake): commands posted from now
+    /// on do not write the eventfd. The consumer must then handle them (or
+    /// `go_passive`) before it sleeps.
+    pub fn set_active(&self) {
+        self.passive.store(false, Ordering::SeqCst);
+    }
+
     /// Consumer: waits until a command is queued or `timeout` passes
     /// (None = for ever). Returns true if commands may be pending.
     /// EINTR is reported as an error.

@@ -11,6 +11,7 @@ pub mod types;
 pub use pattern::{Core, Pattern, PipeId, PipeInfo, Pipes};
 
 use crate::ctx::CtxInner;
+use crate::engine::session::{DirectRead, DirectRecv};
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
 use crate::msg::Msg;
@@ -19,6 +20,10 @@ use crate::pipe::{Pipe, PipeEvent, PipeEvents};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// A blocked receive reads connections itself only on sockets with at most
+/// this many pipes.
+const MAX_DIRECT_PIPES: usize = 4;
 
 /// ZMQ_DONTWAIT.
 pub const DONTWAIT: i32 = 1;
@@ -90,6 +95,9 @@ pub struct Socket {
     closed: bool,
     /// Key in the context's socket registry.
     pub(crate) registry_id: u64,
+    /// Pipes to tcp/ipc sessions whose connections a blocked receive may
+    /// read itself (see `wait_direct`).
+    direct_rx: Vec<(PipeId, Arc<DirectRecv>)>,
 }
 
 impl Socket {
@@ -116,6 +124,7 @@ impl Socket {
             terminated: false,
             closed: false,
             registry_id: 0,
+            direct_rx: Vec::new(),
         })
     }
 
@@ -144,6 +153,9 @@ impl Socket {
                 Some(std::mem::take(&mut self.core.options.connect_routing_id));
         }
         let id = self.core.pipes.insert(pipe);
+        if let Some(h) = info.direct_recv.take() {
+            self.direct_rx.push((id, h));
+        }
         let token = self.core.pipes.token(id);
         if let Some(p) = self.core.pipes.get_mut(id) {
             p.set_notifier(self.shared.clone(), token);
@@ -156,6 +168,7 @@ impl Socket {
         while let Some(id) = self.core.dead.pop() {
             if self.core.pipes.get(id).is_some() {
                 self.pattern.detach(&mut self.core, id);
+                self.direct_rx.retain(|(i, _)| *i != id);
                 if let Some(mut p) = self.core.pipes.remove(id) {
                     p.terminate();
                 }
@@ -228,17 +241,125 @@ impl Socket {
         self.process_commands()
     }
 
+    /// A blocked receive may read connections itself: a few pipes, at least
+    /// one of them to a tcp/ipc session.
+    fn direct_ok(&self) -> bool {
+        !self.direct_rx.is_empty() && self.core.pipes.len() <= MAX_DIRECT_PIPES
+    }
+
+    /// Like [`wait`](Self::wait) for a blocked receive, but also polls the
+    /// connections of `direct_rx`: when one is readable, reads it in this
+    /// thread ([`DirectRecv::try_recv`]) instead of waiting for the I/O
+    /// thread to do it and wake us. Returns once commands arrived, messages
+    /// were delivered into a pipe (their `Readable` is among the commands
+    /// then handled), or `deadline` passed.
+    fn wait_direct(&mut self, deadline: Option<Instant>) -> Result<()> {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Errno::EAGAIN);
+        }
+        let mb = &self.shared.mailbox;
+        if !mb.go_passive() {
+            mb.clear_signal();
+            return self.process_commands();
+        }
+        const N: usize = MAX_DIRECT_PIPES + 1;
+        let blank = libc::pollfd {
+            fd: -1,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let mut pfds = [blank; N];
+        let mut who: [(usize, u64); N] = [(0, 0); N];
+        pfds[0].fd = mb.fd();
+        let mut n = 1;
+        for (i, (_, h)) in self.direct_rx.iter().enumerate() {
+            if n == N {
+                break;
+            }
+            let snap = h.snapshot();
+            if snap != 0 {
+                pfds[n].fd = DirectRecv::fd_of(snap);
+                who[n] = (i, snap);
+                n += 1;
+            }
+        }
+        loop {
+            let ms: i32 = match deadline {
+                None => -1,
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        break;
+                    }
+                    let left = d - now;
+                    (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32
+                }
+            };
+            for p in &mut pfds[..n] {
+                p.revents = 0;
+            }
+            // SAFETY: n valid pollfds.
+            let rc = unsafe { libc::poll(pfds.as_mut_ptr(), n as libc::nfds_t, ms) };
+            if rc < 0 {
+                // EINTR included: a blocking zmq call returns it (libzmq too).
+                return Err(Errno::last_os());
+            }
+            if rc == 0 {
+                if mb.has_pending() {
+                    break;
+                }
+                continue;
+            }
+            if pfds[0].revents != 0 {
+                mb.clear_signal();
+                if mb.has_pending() || !mb.go_passive() {
+                    break;
+                }
+            }
+            // Awake: what the direct reads post to our mailbox (the pipes'
+            // `Readable`) needs no eventfd wake-up.
+            mb.set_active();
+            let mut delivered = false;
+            let mut k = 1;
+            while k < n {
+                if pfds[k].revents == 0 {
+                    k += 1;
+                    continue;
+                }
+                let (i, snap) = who[k];
+                match self.direct_rx[i].1.try_recv(snap) {
+                    DirectRead::Delivered => {
+                        delivered = true;
+                        k += 1;
+                    }
+                    DirectRead::Progress => k += 1,
+                    DirectRead::Skip => {
+                        // Left to the I/O thread (which wakes us through the
+                        // mailbox): stop polling it for this wait.
+                        n -= 1;
+                        pfds[k] = pfds[n];
+                        who[k] = who[n];
+                    }
+                }
+            }
+            if delivered || !mb.go_passive() {
+                break;
+            }
+        }
+        self.process_commands()
+    }
+
     /// `zmq_msg_send`: sends one frame; on success `msg` is left empty.
     pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
         msg.set_more(flags & SNDMORE != 0);
         let timeout = self.core.options.sndtimeo;
-        self.transfer(msg, flags, timeout, |p, cx, m| p.send(cx, m))
+        self.transfer(msg, flags, timeout, false, |p, cx, m| p.send(cx, m))
     }
 
     /// `zmq_msg_recv`: receives one frame into `msg`.
     pub fn recv(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
         let timeout = self.core.options.rcvtimeo;
-        self.transfer(msg, flags, timeout, |p, cx, m| p.recv(cx, m))?;
+        self.transfer(msg, flags, timeout, true, |p, cx, m| p.recv(cx, m))?;
         self.rcvmore = msg.more();
         Ok(())
     }
@@ -252,6 +373,7 @@ impl Socket {
         msg: &mut Msg,
         flags: i32,
         timeout_ms: i32,
+        is_recv: bool,
         op: fn(&mut dyn Pattern, &mut Core, &mut Msg) -> Result<()>,
     ) -> Result<()> {
         self.check_alive()?;
@@ -279,7 +401,11 @@ impl Socket {
             }
             let d = *deadline
                 .get_or_insert_with(|| Self::timeout_of(timeout_ms).map(|t| Instant::now() + t));
-            self.wait(d)?; // handles the commands that woke us
+            if is_recv && self.direct_ok() {
+                self.wait_direct(d)?;
+            } else {
+                self.wait(d)?; // handles the commands that woke us
+            }
         }
     }
 
@@ -381,13 +507,15 @@ impl Socket {
     }
 
     /// Attaches a locally created pipe end (connect side), consuming
-    /// ZMQ_CONNECT_ROUTING_ID.
-    pub(crate) fn attach_local(&mut self, pipe: Pipe) {
+    /// ZMQ_CONNECT_ROUTING_ID. `direct_recv`: the session's handle, if the
+    /// pipe leads to a tcp/ipc session.
+    pub(crate) fn attach_local(&mut self, pipe: Pipe, direct_recv: Option<Arc<DirectRecv>>) {
         self.attach_pipe(
             pipe,
             PipeInfo {
                 locally_initiated: true,
                 connect_routing_id: None,
+                direct_recv,
             },
         );
     }
@@ -423,6 +551,7 @@ impl Socket {
                 p.terminate();
             }
         }
+        self.direct_rx.clear();
         self.terminated = true;
         self.shared.close();
         self.ctx.unregister_socket(self.registry_id);

@@ -19,6 +19,9 @@ pub struct PipeInfo {
     pub locally_initiated: bool,
     /// ZMQ_CONNECT_ROUTING_ID consumed by this pipe (ROUTER/STREAM only, I4).
     pub connect_routing_id: Option<Vec<u8>>,
+    /// The session's handle for reading its connection from the socket's
+    /// thread while a receive blocks (tcp/ipc pipes only).
+    pub direct_recv: Option<std::sync::Arc<crate::engine::session::DirectRecv>>,
 }
 
 /// The attached pipes of one socket: a slab with generation-checked tokens.
