@@ -49,7 +49,6 @@ impl<T> Mailbox<T> {
         self.queue.push(cmd);
         fence(Ordering::SeqCst);
         if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
-            self.signalled.store(true, Ordering::SeqCst);
             let one: u64 = 1;
             // SAFETY: writing 8 bytes from a valid u64 to our eventfd.
             unsafe {
@@ -59,6 +58,10 @@ impl<T> Mailbox<T> {
                     8,
                 )
             };
+            // After the write: a `clear_signal` that sees the flag always
+            // finds the fd signalled (or already reset), never one that is
+            // signalled later with the flag already cleared.
+            self.signalled.store(true, Ordering::SeqCst);
         }
     }
 
@@ -88,6 +91,24 @@ impl<T> Mailbox<T> {
                 )
             };
         }
+    }
+
+    /// Consumer, when poll/epoll reported the eventfd readable: resets it
+    /// whatever `signalled` says (a producer sets the flag just after its
+    /// write, so the flag may lag the fd for a moment; a readable fd that
+    /// is not read would make every later poll return at once).
+    pub fn clear_fd(&self) {
+        self.signalled.store(false, Ordering::SeqCst);
+        let mut v: u64 = 0;
+        // SAFETY: reads 8 bytes into a u64; the eventfd is non-blocking, so
+        // an already-reset fd just gives EAGAIN.
+        unsafe {
+            libc::read(
+                self.efd.as_raw_fd(),
+                &mut v as *mut u64 as *mut libc::c_void,
+                8,
+            )
+        };
     }
 
     /// Consumer: marks the mailbox passive (the next `send` signals the fd).
@@ -146,7 +167,7 @@ impl<T> Mailbox<T> {
                 return Err(Errno::last_os());
             }
             if rc > 0 {
-                self.clear_signal();
+                self.clear_fd();
                 if self.has_pending() || !self.go_passive() {
                     return Ok(true);
                 }

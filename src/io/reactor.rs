@@ -221,7 +221,7 @@ impl Reactor {
                 let token = ev.u64;
                 let bits = ev.events;
                 if token == MAILBOX_TOKEN {
-                    self.mailbox.clear_signal();
+                    self.mailbox.clear_fd();
                     continue;
                 }
                 self.with_object(token, |o, r| o.ready(r, token, bits));

@@ -311,7 +311,7 @@ impl Socket {
                 continue;
             }
             if pfds[0].revents != 0 {
-                mb.clear_signal();
+                mb.clear_fd();
                 if mb.has_pending() || !mb.go_passive() {
                     break;
                 }
