@@ -185,6 +185,25 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// The eventfd signalled while the flag says it is not (the window of a
+    /// producer between its write and its flag store, seen by a consumer
+    /// that cleared the flag first): a wait must reset it, not spin on it.
+    #[test]
+    fn readable_eventfd_without_flag_is_reset() {
+        let mb: Mailbox<u32> = Mailbox::new().unwrap();
+        let one: u64 = 1;
+        // SAFETY: writing 8 bytes from a valid u64 to the eventfd.
+        unsafe { libc::write(mb.fd(), &one as *const u64 as *const libc::c_void, 8) };
+        assert!(!mb.wait(Some(Duration::from_millis(20))).unwrap());
+        let mut pfd = libc::pollfd {
+            fd: mb.fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        assert_eq!(unsafe { libc::poll(&mut pfd, 1, 0) }, 0, "still readable");
+    }
+
     #[test]
     fn signal_only_when_passive() {
         let mb: Arc<Mailbox<u32>> = Arc::new(Mailbox::new().unwrap());
