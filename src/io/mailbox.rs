@@ -8,7 +8,7 @@
 use crate::error::{Errno, Result};
 use crossbeam_queue::SegQueue;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A multi-producer, single-consumer command queue with an eventfd signaler.
@@ -17,9 +17,12 @@ pub struct Mailbox<T> {
     /// Set by the consumer when it found the queue empty and may sleep;
     /// cleared by the first producer that then writes the eventfd.
     passive: AtomicBool,
-    /// The eventfd has been written and not yet read back. Set by a producer,
-    /// cleared by the consumer.
-    signalled: AtomicBool,
+    /// Writes to the eventfd not yet read back: a producer adds 1 after its
+    /// write, the consumer subtracts what a read returns (the eventfd's
+    /// counter is the number of writes). It may dip below zero for a moment
+    /// (a read between a write and its increment) but never stays wrong, so
+    /// the consumer reads exactly when there is something to read.
+    signalled: AtomicI64,
     efd: OwnedFd,
 }
 
@@ -33,7 +36,7 @@ impl<T> Mailbox<T> {
         Ok(Mailbox {
             queue: SegQueue::new(),
             passive: AtomicBool::new(true),
-            signalled: AtomicBool::new(false),
+            signalled: AtomicI64::new(0),
             // SAFETY: fd is a fresh descriptor we own.
             efd: unsafe { OwnedFd::from_raw_fd(fd) },
         })
@@ -58,10 +61,9 @@ impl<T> Mailbox<T> {
                     8,
                 )
             };
-            // After the write: a `clear_signal` that sees the flag always
-            // finds the fd signalled (or already reset), never one that is
-            // signalled later with the flag already cleared.
-            self.signalled.store(true, Ordering::SeqCst);
+            // After the write: a consumer that sees the count finds the
+            // write to read.
+            self.signalled.fetch_add(1, Ordering::SeqCst);
         }
     }
 
@@ -78,37 +80,31 @@ impl<T> Mailbox<T> {
         !self.queue.is_empty()
     }
 
-    /// Consumer: clears the eventfd if it was signalled.
+    /// Consumer: resets the eventfd if a write is known to be unread
+    /// (no system call otherwise).
     pub fn clear_signal(&self) {
-        if self.signalled.load(Ordering::Relaxed) && self.signalled.swap(false, Ordering::SeqCst) {
-            let mut v: u64 = 0;
-            // SAFETY: reading 8 bytes into a valid u64 from our non-blocking eventfd.
-            unsafe {
-                libc::read(
-                    self.efd.as_raw_fd(),
-                    &mut v as *mut u64 as *mut libc::c_void,
-                    8,
-                )
-            };
+        if self.signalled.load(Ordering::SeqCst) > 0 {
+            self.clear_fd();
         }
     }
 
-    /// Consumer, when poll/epoll reported the eventfd readable: resets it
-    /// whatever `signalled` says (a producer sets the flag just after its
-    /// write, so the flag may lag the fd for a moment; a readable fd that
-    /// is not read would make every later poll return at once).
+    /// Consumer, when poll/epoll reported the eventfd readable (or a write
+    /// is known to be unread): reads it back. A write whose count has not
+    /// been added yet is read too; its late increment then cancels out.
     pub fn clear_fd(&self) {
-        self.signalled.store(false, Ordering::SeqCst);
         let mut v: u64 = 0;
-        // SAFETY: reads 8 bytes into a u64; the eventfd is non-blocking, so
-        // an already-reset fd just gives EAGAIN.
-        unsafe {
+        // SAFETY: reads 8 bytes into a valid u64 from our non-blocking
+        // eventfd; an already-reset fd just gives EAGAIN.
+        let n = unsafe {
             libc::read(
                 self.efd.as_raw_fd(),
                 &mut v as *mut u64 as *mut libc::c_void,
                 8,
             )
         };
+        if n == 8 {
+            self.signalled.fetch_sub(v as i64, Ordering::SeqCst);
+        }
     }
 
     /// Consumer: marks the mailbox passive (the next `send` signals the fd).
@@ -185,9 +181,8 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    /// The eventfd signalled while the flag says it is not (the window of a
-    /// producer between its write and its flag store, seen by a consumer
-    /// that cleared the flag first): a wait must reset it, not spin on it.
+    /// The eventfd signalled before its write is counted (a producer between
+    /// its write and its increment): a wait must reset it, not spin on it.
     #[test]
     fn readable_eventfd_without_flag_is_reset() {
         let mb: Mailbox<u32> = Mailbox::new().unwrap();
@@ -195,6 +190,9 @@ mod tests {
         // SAFETY: writing 8 bytes from a valid u64 to the eventfd.
         unsafe { libc::write(mb.fd(), &one as *const u64 as *const libc::c_void, 8) };
         assert!(!mb.wait(Some(Duration::from_millis(20))).unwrap());
+        // The producer's late increment cancels the consumer's decrement.
+        mb.signalled.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(mb.signalled.load(Ordering::SeqCst), 0);
         let mut pfd = libc::pollfd {
             fd: mb.fd(),
             events: libc::POLLIN,

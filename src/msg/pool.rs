@@ -40,9 +40,14 @@ fn batch(class: usize) -> usize {
         64
     }
 }
-/// Batches the depot keeps per class (at most 2 MiB of 2 KiB blocks); more
-/// go back to the system.
-const DEPOT_BATCHES: usize = 16;
+/// Batches the depot keeps per class: up to 4 MiB of blocks, at most 64
+/// batches (4,096 small blocks: a sender may run thousands of messages
+/// ahead, and what its receiver frees must come back without `malloc`).
+/// More go back to the system.
+#[inline]
+fn depot_batches(class: usize) -> usize {
+    ((4 << 20) / (batch(class) * CLASSES[class])).clamp(8, 64)
+}
 
 /// The frame class for a block of `size` bytes, if pooled.
 #[inline]
@@ -179,7 +184,7 @@ fn give_back(class: usize, mut l: List) {
         return;
     }
     let mut d = DEPOT[class].lock();
-    if d.len() < DEPOT_BATCHES {
+    if d.len() < depot_batches(class) {
         d.push(l);
         DEPOT_LEN[class].store(d.len(), Ordering::Relaxed);
     } else {
