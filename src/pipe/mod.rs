@@ -299,38 +299,6 @@ impl Pipe {
         Ok(())
     }
 
-    /// Like [`write`](Self::write), but a completed message is not made
-    /// visible (nor the reader woken) until [`publish`](Self::publish): for a
-    /// writer that produces a run of messages at once. It counts against the
-    /// HWM at once. The writer must call `publish` before it stops writing.
-    #[inline]
-    pub fn write_deferred(&mut self, msg: Msg) -> Result<(), Msg> {
-        if self.terminated {
-            return Err(msg);
-        }
-        let more = msg.more();
-        let h = &self.shared.halves[self.side];
-        // SAFETY: this end is the only writer of its out half.
-        unsafe { h.queue.write(msg) };
-        if !more {
-            self.msgs_written += 1;
-            // SAFETY: as above.
-            unsafe { h.queue.commit() };
-        }
-        Ok(())
-    }
-
-    /// Makes every message written with [`write_deferred`](Self::write_deferred)
-    /// visible, waking the reader if it sleeps.
-    #[inline]
-    pub fn publish(&mut self) {
-        let h = &self.shared.halves[self.side];
-        // SAFETY: this end is the only writer of its out half.
-        if unsafe { h.queue.publish() } {
-            self.shared.notify(1 - self.side, PipeEvent::Readable);
-        }
-    }
-
     /// Drops the frames of an unfinished message (nothing was visible yet).
     pub fn rollback(&mut self) {
         // SAFETY: this end is the only writer of its out half.
@@ -462,10 +430,6 @@ impl Pipe {
         }
         self.terminated = true;
         self.rollback();
-        // Whole messages written with `write_deferred` go out; the reader is
-        // told by the Closed event below.
-        // SAFETY: this end is the only writer of its out half.
-        unsafe { self.out().queue.publish() };
         self.shared.closed[self.side].store(true, Ordering::Release);
         fence(Ordering::SeqCst);
         self.shared.notify(1 - self.side, PipeEvent::Closed);
@@ -506,36 +470,6 @@ mod tests {
             self.0.fetch_add(1, Ordering::SeqCst);
             self.1.lock().push(ev);
         }
-    }
-
-    #[test]
-    fn deferred_writes_visible_on_publish_or_terminate() {
-        let (mut a, mut b) = pair([0, 0]);
-        let cb = Arc::new(Count(AtomicUsize::new(0), Mutex::new(vec![])));
-        b.set_notifier(cb.clone(), 2);
-        assert!(matches!(b.read(), Read::Empty));
-        a.write_deferred(Msg::from_slice(b"1")).unwrap();
-        let mut m = Msg::from_slice(b"2a");
-        m.set_more(true);
-        a.write_deferred(m).unwrap();
-        a.write_deferred(Msg::from_slice(b"2b")).unwrap();
-        assert_eq!(a.out_pending(), 2);
-        assert!(matches!(b.read(), Read::Empty));
-        assert!(cb.1.lock().is_empty());
-        a.publish();
-        assert_eq!(cb.1.lock().as_slice(), &[PipeEvent::Readable]);
-        for want in [&b"1"[..], b"2a", b"2b"] {
-            assert!(matches!(b.read(), Read::Msg(m) if m.data() == want));
-        }
-        // A half-written message is rolled back; whole ones survive.
-        a.write_deferred(Msg::from_slice(b"3")).unwrap();
-        let mut m = Msg::from_slice(b"4a");
-        m.set_more(true);
-        a.write_deferred(m).unwrap();
-        a.rollback();
-        a.terminate();
-        assert!(matches!(b.read(), Read::Msg(m) if m.data() == b"3"));
-        assert!(matches!(b.read(), Read::Closed));
     }
 
     #[test]

@@ -243,8 +243,20 @@ impl Socket {
 
     /// A blocked receive may read connections itself: a few pipes, at least
     /// one of them to a tcp/ipc session.
+    ///
+    /// Only the request-reply types: their receives wait for an answer, so
+    /// a wake-up saved is latency saved. A PULL or SUB draining a stream
+    /// is faster with the I/O thread decoding in parallel (measured: tcp
+    /// 1-byte PUSH→PULL fell from ~7 M to ~5.5 M msg/s with direct receive).
     fn direct_ok(&self) -> bool {
-        !self.direct_rx.is_empty() && self.core.pipes.len() <= MAX_DIRECT_PIPES
+        matches!(
+            self.socket_type(),
+            crate::zmtp::socket_types::REQ
+                | crate::zmtp::socket_types::REP
+                | crate::zmtp::socket_types::DEALER
+                | crate::zmtp::socket_types::ROUTER
+        ) && !self.direct_rx.is_empty()
+            && self.core.pipes.len() <= MAX_DIRECT_PIPES
     }
 
     /// Like [`wait`](Self::wait) for a blocked receive, but also polls the
