@@ -12,73 +12,10 @@ use zmq::ctx::Context;
 use zmq::engine::session::{direct_recv_stops, direct_recvs};
 use zmq::error::Errno;
 use zmq::msg::Msg;
-use zmq::options::OptVal;
 use zmq::socket::Socket;
 
-const PAIR: i32 = 0;
-const SUB: i32 = 2;
-const REQ: i32 = 3;
-const REP: i32 = 4;
-const DEALER: i32 = 5;
-const ROUTER: i32 = 6;
-const PULL: i32 = 7;
-const PUSH: i32 = 8;
-const XPUB: i32 = 9;
-
-const SUBSCRIBE: i32 = 6;
-const UNSUBSCRIBE: i32 = 7;
-const LINGER: i32 = 17;
-const RECONNECT_IVL: i32 = 18;
-const SNDHWM: i32 = 23;
-const RCVHWM: i32 = 24;
-const RCVTIMEO: i32 = 27;
-const LAST_ENDPOINT: i32 = 32;
-const HEARTBEAT_IVL: i32 = 75;
-const HEARTBEAT_TTL: i32 = 76;
-const HEARTBEAT_TIMEOUT: i32 = 77;
-const SNDMORE: i32 = 2;
-const DONTWAIT: i32 = 1;
-
-fn setopt(s: &mut Socket, opt: i32, v: i32) {
-    s.setsockopt(opt, &v.to_ne_bytes()).unwrap();
-}
-
-fn bind(s: &mut Socket, ep: &str) -> String {
-    s.bind(ep).unwrap();
-    match s.getsockopt(LAST_ENDPOINT).unwrap() {
-        OptVal::Str(s) => s,
-        _ => panic!(),
-    }
-}
-
-fn send_parts(s: &mut Socket, parts: &[&[u8]]) {
-    for (i, p) in parts.iter().enumerate() {
-        let fl = if i + 1 < parts.len() { SNDMORE } else { 0 };
-        s.send(&mut Msg::from_slice(p), fl).unwrap();
-    }
-}
-
-fn recv_parts(s: &mut Socket) -> Vec<Vec<u8>> {
-    let mut v = Vec::new();
-    loop {
-        let mut m = Msg::new();
-        s.recv(&mut m, 0).unwrap();
-        v.push(m.data().to_vec());
-        if !m.more() {
-            return v;
-        }
-    }
-}
-
-fn pair_of(ctx: &Context, a: i32, b: i32, ep: &str) -> (Box<Socket>, Box<Socket>) {
-    let mut x = ctx.socket(a).unwrap();
-    let mut y = ctx.socket(b).unwrap();
-    setopt(&mut x, RCVTIMEO, 10_000);
-    setopt(&mut y, RCVTIMEO, 10_000);
-    let last = bind(&mut x, ep);
-    y.connect(&last).unwrap();
-    (x, y)
-}
+mod common;
+use common::*;
 
 fn body(i: u32, len: usize) -> Vec<u8> {
     (0..len)

@@ -8,71 +8,10 @@ use std::time::Duration;
 use zmq::ctx::Context;
 use zmq::engine::session::{direct_sends, direct_short_writes};
 use zmq::msg::Msg;
-use zmq::options::OptVal;
 use zmq::socket::Socket;
 
-const PAIR: i32 = 0;
-const PUB: i32 = 1;
-const SUB: i32 = 2;
-const REQ: i32 = 3;
-const REP: i32 = 4;
-const DEALER: i32 = 5;
-const ROUTER: i32 = 6;
-const PULL: i32 = 7;
-const PUSH: i32 = 8;
-const XPUB: i32 = 9;
-const XSUB: i32 = 10;
-
-const SUBSCRIBE: i32 = 6;
-const SNDBUF: i32 = 11;
-const RCVBUF: i32 = 12;
-const LINGER: i32 = 17;
-const SNDHWM: i32 = 23;
-const RCVHWM: i32 = 24;
-const RCVTIMEO: i32 = 27;
-const LAST_ENDPOINT: i32 = 32;
-const SNDMORE: i32 = 2;
-
-fn setopt(s: &mut Socket, opt: i32, v: i32) {
-    s.setsockopt(opt, &v.to_ne_bytes()).unwrap();
-}
-
-fn bind(s: &mut Socket, ep: &str) -> String {
-    s.bind(ep).unwrap();
-    match s.getsockopt(LAST_ENDPOINT).unwrap() {
-        OptVal::Str(s) => s,
-        _ => panic!(),
-    }
-}
-
-fn send_parts(s: &mut Socket, parts: &[&[u8]]) {
-    for (i, p) in parts.iter().enumerate() {
-        let fl = if i + 1 < parts.len() { SNDMORE } else { 0 };
-        s.send(&mut Msg::from_slice(p), fl).unwrap();
-    }
-}
-
-fn recv_parts(s: &mut Socket) -> Vec<Vec<u8>> {
-    let mut v = Vec::new();
-    loop {
-        let mut m = Msg::new();
-        s.recv(&mut m, 0).unwrap();
-        v.push(m.data().to_vec());
-        if !m.more() {
-            return v;
-        }
-    }
-}
-
-fn pair_of(ctx: &Context, a: i32, b: i32, ep: &str) -> (Box<Socket>, Box<Socket>) {
-    let mut x = ctx.socket(a).unwrap();
-    let mut y = ctx.socket(b).unwrap();
-    setopt(&mut x, RCVTIMEO, 10_000);
-    setopt(&mut y, RCVTIMEO, 10_000);
-    let last = bind(&mut x, ep);
-    y.connect(&last).unwrap();
-    (x, y)
-}
+mod common;
+use common::*;
 
 fn req_rep(ep: &str) {
     let before = direct_sends();
