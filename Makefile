@@ -207,6 +207,9 @@ BENCH_START := $(shell date +%s)
 
 bench-build: all
 	@[ -e $(SYSTEM_LIB) ] || $(MAKE) --no-print-directory sysdeps
+	@command -v valgrind >/dev/null || { echo "installing valgrind (callgrind rows)"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind \
+	  || echo "warning: no valgrind; the callgrind rows are skipped"; }
 	mkdir -p $(BENCH_DIR)/bin $(BENCH_DIR)/libzmq-debian
 	ln -sfn $$(readlink -f $(SYSTEM_LIB)) $(BENCH_DIR)/libzmq-debian/libzmq.so.5
 	for p in $(BENCH_PROGS); do \
