@@ -613,12 +613,16 @@ impl Session {
         ctx: Arc<CtxInner>,
         opts: Options,
     ) -> Session {
-        let hold = Some(ctx.hold_guard());
         let backoff = Duration::from_millis(opts.reconnect_ivl.max(0) as u64);
+        Session::new(Kind::Connect { addr, backoff }, socket, &ctx, opts)
+    }
+
+    /// The state every session starts from: no pipe, no engine yet.
+    fn new(kind: Kind, socket: Arc<SocketShared>, ctx: &Arc<CtxInner>, opts: Options) -> Session {
         Session {
-            kind: Kind::Connect { addr, backoff },
+            kind,
             socket,
-            hold,
+            hold: Some(ctx.hold_guard()),
             opts,
             conn: Arc::new(Mutex::new(Conn {
                 pipe: None,
@@ -696,28 +700,7 @@ impl Session {
         ctx: Arc<CtxInner>,
         opts: Options,
     ) -> Session {
-        let hold = Some(ctx.hold_guard());
-        let s = Session {
-            kind: Kind::Accepted,
-            socket,
-            hold,
-            opts,
-            conn: Arc::new(Mutex::new(Conn {
-                pipe: None,
-                engine: None,
-            })),
-            pipe: None,
-            engine: None,
-            socket_gone: false,
-            closing: false,
-            reconnect_timer: None,
-            linger_timer: None,
-            token: 0,
-            done: false,
-            had_connection: false,
-            live: Arc::new(AtomicU64::new(0)),
-            live_gen: 0,
-        };
+        let s = Session::new(Kind::Accepted, socket, &ctx, opts);
         let e = s.new_engine(fd, peer_address, false);
         s.conn.lock().engine = Some(e);
         s

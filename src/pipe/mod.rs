@@ -329,17 +329,21 @@ impl Pipe {
                     if self.shared.closed[1 - self.side].load(Ordering::Acquire) {
                         // Everything the peer published before terminating
                         // is visible now.
+                        // SAFETY: the only reader of this half.
                         match unsafe { h.queue.read() } {
                             Some(m) => m,
                             None => return Read::Closed,
                         }
-                    } else if unsafe { h.queue.sleep() } {
+                    } else {
+                        // SAFETY: the only reader of this half.
+                        let asleep = unsafe { h.queue.sleep() };
+                        if !asleep {
+                            continue; // published meanwhile
+                        }
                         // Asleep. Our last read count was stored before this
                         // full barrier: re-check for a blocked writer.
                         self.wake_blocked_writer();
                         return Read::Empty;
-                    } else {
-                        continue; // published meanwhile
                     }
                 }
             };
