@@ -12,6 +12,42 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+/* Writes all n bytes to fd (a pipe or socket), retrying on EINTR; exits on
+ * error. */
+static inline void write_all (int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write (fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            perror ("write");
+            exit (1);
+        }
+        c += w;
+        n -= (size_t) w;
+    }
+}
+
+/* Reads exactly n bytes from fd, retrying on EINTR; exits on error or EOF. */
+static inline void read_all (int fd, void *p, size_t n)
+{
+    char *c = p;
+    while (n) {
+        ssize_t r = read (fd, c, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            fprintf (stderr, "read: %s\n", r ? strerror (errno) : "EOF");
+            exit (1);
+        }
+        c += r;
+        n -= (size_t) r;
+    }
+}
 
 static inline double now (void)
 {

@@ -18,38 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void xwrite (int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write (fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            perror ("write");
-            exit (1);
-        }
-        c += w;
-        n -= (size_t) w;
-    }
-}
-
-static void xread (int fd, void *p, size_t n)
-{
-    char *c = p;
-    while (n) {
-        ssize_t r = read (fd, c, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            fprintf (stderr, "read: %s\n", r ? strerror (errno) : "EOF");
-            exit (1);
-        }
-        c += r;
-        n -= (size_t) r;
-    }
-}
-
 static void client (int in, int out, long n)
 {
     char endpoint[256], *colon;
@@ -91,7 +59,7 @@ static void client (int in, int out, long n)
         ready[rlen++] = 1;
         ready[rlen++] = 'x';
     }
-    xread (in, endpoint, sizeof endpoint);
+    read_all (in, endpoint, sizeof endpoint);
     colon = strrchr (endpoint, ':');
     memset (&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -107,21 +75,21 @@ static void client (int in, int out, long n)
             fprintf (stderr, "connect %ld: %s\n", i, strerror (errno));
             exit (1);
         }
-        xwrite (fds[i], greeting, sizeof greeting);
-        xread (fds[i], peer, sizeof peer);
+        write_all (fds[i], greeting, sizeof greeting);
+        read_all (fds[i], peer, sizeof peer);
         if (peer[0] != 0xff || peer[9] != 0x7f || peer[10] < 3
             || memcmp (peer + 12, "NULL", 5) != 0) {
             fprintf (stderr, "connection %ld: bad greeting\n", i);
             exit (1);
         }
-        xwrite (fds[i], ready, rlen);
-        xread (fds[i], hdr, 1);
+        write_all (fds[i], ready, rlen);
+        read_all (fds[i], hdr, 1);
         if (hdr[0] == 0x04) {
-            xread (fds[i], hdr + 1, 1);
+            read_all (fds[i], hdr + 1, 1);
             clen = hdr[1];
         } else if (hdr[0] == 0x06) {
             int j;
-            xread (fds[i], hdr + 1, 8);
+            read_all (fds[i], hdr + 1, 8);
             clen = 0;
             for (j = 1; j < 9; j++)
                 clen = (clen << 8) | hdr[j];
@@ -134,14 +102,14 @@ static void client (int in, int out, long n)
             fprintf (stderr, "connection %ld: command too long\n", i);
             exit (1);
         }
-        xread (fds[i], cmd, clen);
+        read_all (fds[i], cmd, clen);
         if (clen < 6 || memcmp (cmd, "\5READY", 6) != 0) {
             fprintf (stderr, "connection %ld: not READY\n", i);
             exit (1);
         }
     }
-    xwrite (out, &done, 1);
-    xread (in, &done, 1); /* parent has measured */
+    write_all (out, &done, 1);
+    read_all (in, &done, 1); /* parent has measured */
     for (i = 0; i < n; i++)
         close (fds[i]);
     exit (0);

@@ -29,22 +29,6 @@ struct result
     long delivered;
 };
 
-static void read_all (int fd, void *p, size_t n)
-{
-    char *c = p;
-    while (n) {
-        ssize_t r = read (fd, c, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            fprintf (stderr, "pipe read failed\n");
-            exit (1);
-        }
-        c += r;
-        n -= (size_t) r;
-    }
-}
-
 static void subscriber (int in, int out, int prefixes, long nsubs_or_topics,
                         long count)
 {

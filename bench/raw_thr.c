@@ -22,21 +22,6 @@ static size_t size;
 static long count;
 static int wfd;
 
-static void write_all (int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write (fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            perror ("write");
-            exit (1);
-        }
-        p += w;
-        n -= (size_t) w;
-    }
-}
-
 static void *sender (void *arg)
 {
     size_t hdr = size <= 255 ? 2 : 9, frame = hdr + size, per, i, j;

@@ -12,22 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void read_all (int fd, void *p, size_t n)
-{
-    char *c = p;
-    while (n) {
-        ssize_t r = read (fd, c, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            fprintf (stderr, "pipe read failed\n");
-            exit (1);
-        }
-        c += r;
-        n -= (size_t) r;
-    }
-}
-
 /* Each dealer sends, then waits for `rounds` replies, re-sending after each
  * but the last. Returns once every dealer is done. */
 static void run_rounds (void **d, zmq_pollitem_t *items, long nd, long rounds)

@@ -7,17 +7,9 @@ use zmq::msg::Msg;
 use zmq::options::OptVal;
 use zmq::socket::Socket;
 
-pub const PAIR: i32 = 0;
-pub const PUB: i32 = 1;
-pub const SUB: i32 = 2;
-pub const REQ: i32 = 3;
-pub const REP: i32 = 4;
-pub const DEALER: i32 = 5;
-pub const ROUTER: i32 = 6;
-pub const PULL: i32 = 7;
-pub const PUSH: i32 = 8;
-pub const XPUB: i32 = 9;
-pub const XSUB: i32 = 10;
+pub use zmq::zmtp::socket_types::{
+    DEALER, PAIR, PUB, PULL, PUSH, REP, REQ, ROUTER, SUB, XPUB, XSUB,
+};
 
 pub const DONTWAIT: i32 = 1;
 pub const SNDMORE: i32 = 2;
