@@ -7,6 +7,7 @@ use zmq::msg::Msg;
 use zmq::options::OptVal;
 use zmq::socket::Socket;
 
+#[allow(unused_imports)] // each test uses a subset
 pub use zmq::zmtp::socket_types::{
     DEALER, PAIR, PUB, PULL, PUSH, REP, REQ, ROUTER, SUB, XPUB, XSUB,
 };
