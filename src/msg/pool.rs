@@ -251,87 +251,126 @@ pub(crate) unsafe fn put(class: usize, p: NonNull<u8>) {
     }
 }
 
-/// Large receive buffers (`Vec<u8>`s of [`VEC_MIN`]..=[`VEC_MAX`] bytes of
-/// capacity) kept for re-use, so a stream of large frames does not pay a
-/// fresh mapping, its page faults and its zero-filling per frame. At most
-/// [`VEC_KEEP`] bytes are kept in all. A kept vector keeps its length: its
-/// bytes up to it are initialised and need no zeroing when re-used.
-static VECS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-const VEC_MIN: usize = 32 * 1024;
-const VEC_MAX: usize = 8 << 20;
-const VEC_KEEP: usize = 8 << 20;
+/// Large buffers kept for re-use, so a stream of large frames does not pay
+/// a fresh mapping, its page faults (and for receive buffers the zero-fill)
+/// per frame: items of [`BIG_MIN`]..=[`BIG_MAX`] bytes, at most [`BIG_KEEP`]
+/// bytes per kind in all. Two kinds share the logic: receive buffers
+/// (`Vec<u8>`s, kept with their length: bytes up to it are initialised) and
+/// frame blocks (header + bytes, alignment [`ALIGN`], kept as address and
+/// size; contents unspecified).
+struct Kept<T> {
+    items: Mutex<Vec<T>>,
+}
 
-/// A kept buffer with at least `min_cap` bytes of capacity, if any.
+const BIG_MIN: usize = 32 * 1024;
+const BIG_MAX: usize = 8 << 20;
+const BIG_KEEP: usize = 8 << 20;
+
+/// Something kept by [`Kept`]: its size in bytes.
+trait KeptBytes {
+    fn bytes(&self) -> usize;
+}
+impl KeptBytes for Vec<u8> {
+    fn bytes(&self) -> usize {
+        self.capacity()
+    }
+}
+impl KeptBytes for (usize, usize) {
+    fn bytes(&self) -> usize {
+        self.1
+    }
+}
+
+impl<T: KeptBytes> Kept<T> {
+    const fn new() -> Kept<T> {
+        Kept {
+            items: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The smallest kept item of `min..=max` bytes.
+    fn take(&self, min: usize, max: usize) -> Option<T> {
+        if !(BIG_MIN..=BIG_MAX).contains(&min) {
+            return None;
+        }
+        let mut kept = self.items.lock();
+        let i = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| (min..=max).contains(&x.bytes()))
+            .min_by_key(|(_, x)| x.bytes())
+            .map(|(i, _)| i)?;
+        Some(kept.swap_remove(i))
+    }
+
+    /// Keeps `x` if it is in range and there is room; else gives it back.
+    fn give(&self, x: T) -> Option<T> {
+        if !(BIG_MIN..=BIG_MAX).contains(&x.bytes()) {
+            return Some(x);
+        }
+        let mut kept = self.items.lock();
+        let total: usize = kept.iter().map(KeptBytes::bytes).sum();
+        if total + x.bytes() > BIG_KEEP {
+            return Some(x);
+        }
+        kept.push(x);
+        None
+    }
+}
+
+static VECS: Kept<Vec<u8>> = Kept::new();
+static BLOCKS: Kept<(usize, usize)> = Kept::new();
+
+/// A kept receive buffer with at least `min_cap` bytes of capacity, if any.
 pub(crate) fn take_vec(min_cap: usize) -> Option<Vec<u8>> {
-    if !(VEC_MIN..=VEC_MAX).contains(&min_cap) {
-        return None;
-    }
-    let mut kept = VECS.lock();
-    // The smallest that fits.
-    let i = kept
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.capacity() >= min_cap)
-        .min_by_key(|(_, v)| v.capacity())
-        .map(|(i, _)| i)?;
-    Some(kept.swap_remove(i))
+    VECS.take(min_cap, usize::MAX)
 }
 
-/// Offers a buffer for re-use; it is freed if it is not kept.
+/// Offers a receive buffer for re-use; it is freed if it is not kept.
 pub(crate) fn give_vec(v: Vec<u8>) {
-    if !(VEC_MIN..=VEC_MAX).contains(&v.capacity()) {
-        return;
-    }
-    let mut kept = VECS.lock();
-    let total: usize = kept.iter().map(Vec::capacity).sum();
-    if total + v.capacity() <= VEC_KEEP {
-        kept.push(v);
-    }
+    drop(VECS.give(v));
 }
 
-/// Large frame blocks (header + bytes, alignment [`ALIGN`]) of
-/// [`BLOCK_MIN`]..=[`VEC_MAX`] bytes, kept for re-use like [`VECS`] (a
-/// stream of large frames between two threads otherwise pays a fresh mapping
-/// and its page faults per frame). At most [`VEC_KEEP`] bytes in all;
-/// addresses are kept as integers.
-static BLOCKS: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
-const BLOCK_MIN: usize = 32 * 1024;
-
-/// A kept block of between `size` and twice `size` bytes: its address and
-/// its real size. Its contents are unspecified.
+/// A kept frame block of between `size` and twice `size` bytes: its address
+/// and its real size.
 pub(crate) fn take_block(size: usize) -> Option<(NonNull<u8>, usize)> {
-    if !(BLOCK_MIN..=VEC_MAX).contains(&size) {
-        return None;
-    }
-    let mut kept = BLOCKS.lock();
-    let i = kept
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| b.1 >= size && b.1 / 2 <= size)
-        .min_by_key(|(_, b)| b.1)
-        .map(|(i, _)| i)?;
-    let (p, n) = kept.swap_remove(i);
+    let (p, n) = BLOCKS.take(size, size.saturating_mul(2))?;
     Some((NonNull::new(p as *mut u8)?, n))
 }
 
-/// Offers a block of `size` bytes (allocated with alignment [`ALIGN`]) for
-/// re-use. False if it was not kept: the caller frees it.
+/// Offers a frame block of `size` bytes (allocated with alignment
+/// [`ALIGN`]) for re-use. False if it was not kept: the caller frees it.
 pub(crate) fn give_block(p: NonNull<u8>, size: usize) -> bool {
-    if !(BLOCK_MIN..=VEC_MAX).contains(&size) {
-        return false;
-    }
-    let mut kept = BLOCKS.lock();
-    let total: usize = kept.iter().map(|b| b.1).sum();
-    if total + size > VEC_KEEP {
-        return false;
-    }
-    kept.push((p.as_ptr() as usize, size));
-    true
+    BLOCKS.give((p.as_ptr() as usize, size)).is_none()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_buffers_kept_within_bounds() {
+        let v = vec![7u8; 64 * 1024];
+        let cap = v.capacity();
+        give_vec(v);
+        let again = take_vec(40 * 1024).expect("kept");
+        assert_eq!(again.capacity(), cap);
+        assert!(again.iter().all(|&b| b == 7), "length and contents kept");
+        // Too small or too large to keep; a request no kept item fits.
+        assert!(Kept::<Vec<u8>>::new().give(vec![0u8; 1024]).is_some());
+        assert!(Kept::<Vec<u8>>::new()
+            .give(Vec::with_capacity(BIG_MAX + 1))
+            .is_some());
+        let k = Kept::<(usize, usize)>::new();
+        assert!(k.give((8, 100 * 1024)).is_none());
+        assert!(
+            k.take(40 * 1024, 80 * 1024).is_none(),
+            "more than twice the size"
+        );
+        assert_eq!(k.take(60 * 1024, 120 * 1024), Some((8, 100 * 1024)));
+        assert!(k.give((8, BIG_KEEP)).is_none());
+        assert_eq!(k.give((16, BIG_MIN)), Some((16, BIG_MIN)), "over BIG_KEEP");
+    }
 
     #[test]
     fn blocks_are_recycled_across_threads() {
