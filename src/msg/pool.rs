@@ -350,10 +350,11 @@ mod tests {
 
     #[test]
     fn large_buffers_kept_within_bounds() {
-        let v = vec![7u8; 64 * 1024];
+        // An odd size no other test decodes (the keeper is shared).
+        let v = vec![7u8; 3 << 20];
         let cap = v.capacity();
         give_vec(v);
-        let again = take_vec(40 * 1024).expect("kept");
+        let again = take_vec(5 << 19).expect("kept");
         assert_eq!(again.capacity(), cap);
         assert!(again.iter().all(|&b| b == 7), "length and contents kept");
         // Too small or too large to keep; a request no kept item fits.
