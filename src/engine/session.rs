@@ -244,17 +244,9 @@ fn direct_send(conn: &Mutex<Conn>) -> bool {
             break;
         }
         let len = out.len().min(budget);
-        // SAFETY: out is a valid readable buffer of at least len bytes; the
-        // fd is open while we hold the lock (only the I/O thread closes it,
-        // under the lock); MSG_NOSIGNAL turns a closed peer into EPIPE.
-        let n = unsafe {
-            libc::send(
-                e.fd.as_raw_fd(),
-                out.as_ptr() as *const libc::c_void,
-                len,
-                libc::MSG_NOSIGNAL,
-            )
-        };
+        // The fd is open while we hold the lock (only the I/O thread closes
+        // it, under the lock).
+        let n = send_vectored(e.fd.as_raw_fd(), &out[..len], &[]);
         if n <= 0 {
             // EAGAIN: the I/O thread arms EPOLLOUT. An error: its own
             // write (or read) sees it and tears the connection down.
