@@ -1,9 +1,14 @@
 //! The context: I/O threads, the socket registry (for shutdown and
 //! termination), the inproc endpoint registry, and context options.
+//!
+//! It sits below the sockets and the engine: it knows a socket only by the
+//! part other threads may hold ([`SocketShared`], its mailbox), and owns the
+//! types of its registries.
 
 use crate::error::{Errno, Result};
+use crate::io::command::SocketShared;
 use crate::io::reactor::IoThread;
-use crate::socket::{Command, Socket, SocketShared};
+use crate::pipe::Pipe;
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -57,10 +62,21 @@ impl Default for CtxOptions {
     }
 }
 
-/// A pending or bound inproc endpoint.
-pub(crate) enum InprocEntry {
-    /// Bound by a socket: its mailbox and the options a connecter needs.
-    Bound(crate::engine::InprocBound),
+/// An inproc endpoint bound by a socket: its mailbox and the options a
+/// connecting socket needs to size the pipe and greet it.
+pub(crate) struct InprocBound {
+    pub socket: Arc<SocketShared>,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub routing_id: Vec<u8>,
+}
+
+/// An inproc connect waiting for its bind: the binder's pipe end and the
+/// connecter's HWMs.
+pub(crate) struct InprocPending {
+    pub pipe: Pipe,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
 }
 
 pub struct CtxInner {
@@ -74,9 +90,9 @@ pub struct CtxInner {
     /// sessions.
     busy: Mutex<usize>,
     idle: Condvar,
-    pub(crate) inproc: Mutex<HashMap<String, InprocEntry>>,
+    pub(crate) inproc: Mutex<HashMap<String, InprocBound>>,
     /// inproc connects made before the bind, by endpoint name.
-    pub(crate) inproc_pending: Mutex<HashMap<String, Vec<crate::engine::InprocPending>>>,
+    pub(crate) inproc_pending: Mutex<HashMap<String, Vec<InprocPending>>>,
     terminating: AtomicBool,
 }
 
@@ -168,11 +184,38 @@ impl CtxInner {
         }
     }
 
+    /// The options a new socket starts from: (BLOCKY, IPV6).
+    pub(crate) fn socket_defaults(&self) -> (bool, bool) {
+        let o = self.opts.lock();
+        (o.blocky, o.ipv6)
+    }
+
+    /// Enters a new socket in the registry (so that shutdown reaches it and
+    /// `zmq_ctx_term` waits for its close); returns its registry id. ETERM
+    /// once the context is terminating, EMFILE past ZMQ_MAX_SOCKETS. The
+    /// I/O threads are started here, so that later calls cannot fail for
+    /// want of them.
+    pub(crate) fn register_socket(&self, shared: &Arc<SocketShared>) -> Result<u64> {
+        if self.is_terminating() {
+            return Err(Errno::ETERM);
+        }
+        let max = self.opts.lock().max_sockets;
+        self.io_threads()?;
+        let mut sockets = self.sockets.lock();
+        if sockets.len() >= max.max(0) as usize {
+            return Err(Errno::EMFILE);
+        }
+        let id = self.next_socket.fetch_add(1, Ordering::Relaxed) as u64;
+        sockets.insert(id, shared.clone());
+        drop(sockets);
+        self.hold();
+        Ok(id)
+    }
+
     fn stop_sockets(&self) {
         self.terminating.store(true, Ordering::Release);
         for s in self.sockets.lock().values() {
-            s.stopped.store(true, Ordering::Release);
-            s.mailbox.send(Command::Stop);
+            s.stop();
         }
     }
 }
@@ -185,29 +228,9 @@ impl Context {
         }
     }
 
-    /// `zmq_socket`.
-    pub fn socket(&self, socket_type: i32) -> Result<Box<Socket>> {
-        if self.inner.is_terminating() {
-            return Err(Errno::ETERM);
-        }
-        let (max, blocky, ipv6) = {
-            let o = self.inner.opts.lock();
-            (o.max_sockets, o.blocky, o.ipv6)
-        };
-        // Start the I/O threads now so later calls cannot fail for want of them.
-        self.inner.io_threads()?;
-        let mut sockets = self.inner.sockets.lock();
-        if sockets.len() >= max.max(0) as usize {
-            return Err(Errno::EMFILE);
-        }
-        let mut s = Socket::new(self.inner.clone(), socket_type, blocky)?;
-        s.core.options.ipv6 = ipv6;
-        let id = self.inner.next_socket.fetch_add(1, Ordering::Relaxed) as u64;
-        s.registry_id = id;
-        sockets.insert(id, s.shared().clone());
-        drop(sockets);
-        self.inner.hold();
-        Ok(Box::new(s))
+    /// What sockets of this context hold.
+    pub fn inner(&self) -> &Arc<CtxInner> {
+        &self.inner
     }
 
     /// `zmq_ctx_shutdown`: every socket's blocking calls return ETERM.

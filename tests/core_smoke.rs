@@ -1,11 +1,12 @@
 use zmq::ctx::Context;
 use zmq::msg::Msg;
 use zmq::options::OptVal;
+use zmq::socket::Socket;
 
 fn roundtrip(ep: &str) {
     let ctx = Context::new();
-    let mut a = ctx.socket(0).unwrap();
-    let mut b = ctx.socket(0).unwrap();
+    let mut a = Socket::open(ctx.inner(), 0).unwrap();
+    let mut b = Socket::open(ctx.inner(), 0).unwrap();
     a.bind(ep).unwrap();
     let last = match a.getsockopt(32).unwrap() {
         OptVal::Str(s) => s,

@@ -1,4 +1,4 @@
-//! The direct-receive path (`engine::session::DirectRecv`): a socket's
+//! The direct-receive path (`engine::direct_recv`): a socket's
 //! thread blocked in a receive polls its connections next to its mailbox and
 //! reads, decodes and delivers the messages itself. These tests drive it
 //! over tcp and ipc with the traffic it must keep intact: round trips,
@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zmq::ctx::Context;
-use zmq::engine::session::{direct_recv_stops, direct_recvs};
+use zmq::engine::direct_recv::{direct_recv_stops, direct_recvs};
 use zmq::error::Errno;
 use zmq::msg::Msg;
 use zmq::socket::Socket;
@@ -73,12 +73,12 @@ fn req_rep_ipc() {
 fn dealer_router(ep: &str, n: usize) {
     let before = direct_recvs();
     let ctx = Context::new();
-    let mut router = ctx.socket(ROUTER).unwrap();
+    let mut router = Socket::open(ctx.inner(), ROUTER).unwrap();
     setopt(&mut router, RCVTIMEO, 10_000);
     let last = bind(&mut router, ep);
     let mut dealers: Vec<Box<Socket>> = (0..n)
         .map(|k| {
-            let mut d = ctx.socket(DEALER).unwrap();
+            let mut d = Socket::open(ctx.inner(), DEALER).unwrap();
             setopt(&mut d, RCVTIMEO, 10_000);
             d.setsockopt(5, format!("dealer-{k}").as_bytes()).unwrap(); // ROUTING_ID
             d.connect(&last).unwrap();
@@ -145,10 +145,10 @@ fn many_pipes_router() {
 #[test]
 fn xpub_subscriptions_while_blocked() {
     let ctx = Context::new();
-    let mut xpub = ctx.socket(XPUB).unwrap();
+    let mut xpub = Socket::open(ctx.inner(), XPUB).unwrap();
     setopt(&mut xpub, RCVTIMEO, 10_000);
     let last = bind(&mut xpub, "tcp://127.0.0.1:*");
-    let mut sub = ctx.socket(SUB).unwrap();
+    let mut sub = Socket::open(ctx.inner(), SUB).unwrap();
     sub.connect(&last).unwrap();
     // Let the connection come up, so that the XPUB's next receive blocks
     // on an established connection.
@@ -198,11 +198,11 @@ fn hwm_burst(ep: &str, socks: (i32, i32)) {
     let before = direct_recvs();
     let stops = direct_recv_stops();
     let ctx = Context::new();
-    let mut rx = ctx.socket(socks.0).unwrap();
+    let mut rx = Socket::open(ctx.inner(), socks.0).unwrap();
     setopt(&mut rx, RCVHWM, 10);
     setopt(&mut rx, RCVTIMEO, 10_000);
     let last = bind(&mut rx, ep);
-    let mut tx = ctx.socket(socks.1).unwrap();
+    let mut tx = Socket::open(ctx.inner(), socks.1).unwrap();
     setopt(&mut tx, SNDHWM, 10);
     tx.connect(&last).unwrap();
     // Established before the burst starts.
@@ -291,10 +291,10 @@ fn hwm_burst_ipc() {
 /// reached by reconnection and its messages arrive; no hang.
 fn disconnect_while_blocked(ep: &str) {
     let ctx = Arc::new(Context::new());
-    let mut tx = ctx.socket(PUSH).unwrap();
+    let mut tx = Socket::open(ctx.inner(), PUSH).unwrap();
     setopt(&mut tx, LINGER, 0);
     let last = bind(&mut tx, ep);
-    let mut rx = ctx.socket(PULL).unwrap();
+    let mut rx = Socket::open(ctx.inner(), PULL).unwrap();
     setopt(&mut rx, RCVTIMEO, 10_000);
     setopt(&mut rx, RECONNECT_IVL, 20);
     rx.connect(&last).unwrap();
@@ -310,7 +310,7 @@ fn disconnect_while_blocked(ep: &str) {
     std::thread::sleep(Duration::from_millis(100));
     tx.close();
     std::thread::sleep(Duration::from_millis(100));
-    let mut tx = ctx.socket(PUSH).unwrap();
+    let mut tx = Socket::open(ctx.inner(), PUSH).unwrap();
     tx.bind(&last).unwrap();
     tx.send(&mut Msg::from_slice(b"second"), 0).unwrap();
     let (mut rx, r, data) = t.join().unwrap();
@@ -344,10 +344,10 @@ fn disconnect_while_blocked_ipc() {
 #[test]
 fn accepted_peer_gone_while_blocked() {
     let ctx = Context::new();
-    let mut rx = ctx.socket(PULL).unwrap();
+    let mut rx = Socket::open(ctx.inner(), PULL).unwrap();
     setopt(&mut rx, RCVTIMEO, 10_000);
     let last = bind(&mut rx, "tcp://127.0.0.1:*");
-    let mut tx = ctx.socket(PUSH).unwrap();
+    let mut tx = Socket::open(ctx.inner(), PUSH).unwrap();
     tx.connect(&last).unwrap();
     tx.send(&mut Msg::from_slice(b"one"), 0).unwrap();
     let mut m = Msg::new();
@@ -360,7 +360,7 @@ fn accepted_peer_gone_while_blocked() {
     std::thread::sleep(Duration::from_millis(50));
     tx.close();
     std::thread::sleep(Duration::from_millis(50));
-    let mut tx = ctx.socket(PUSH).unwrap();
+    let mut tx = Socket::open(ctx.inner(), PUSH).unwrap();
     tx.connect(&last).unwrap();
     tx.send(&mut Msg::from_slice(b"two"), 0).unwrap();
     let (mut rx, r, data) = t.join().unwrap();
@@ -404,9 +404,9 @@ fn rcvtimeo_while_blocked() {
 fn ctx_term_while_blocked() {
     for ep in ["tcp://127.0.0.1:*", "ipc://*"] {
         let ctx = Arc::new(Context::new());
-        let mut a = ctx.socket(PAIR).unwrap();
+        let mut a = Socket::open(ctx.inner(), PAIR).unwrap();
         let last = bind(&mut a, ep);
-        let mut b = ctx.socket(PAIR).unwrap();
+        let mut b = Socket::open(ctx.inner(), PAIR).unwrap();
         b.connect(&last).unwrap();
         a.send(&mut Msg::from_slice(b"up"), 0).unwrap();
         let mut m = Msg::new();
@@ -432,8 +432,8 @@ fn ctx_term_while_blocked() {
 #[test]
 fn heartbeats_while_blocked() {
     let ctx = Context::new();
-    let mut rep = ctx.socket(REP).unwrap();
-    let mut req = ctx.socket(REQ).unwrap();
+    let mut rep = Socket::open(ctx.inner(), REP).unwrap();
+    let mut req = Socket::open(ctx.inner(), REQ).unwrap();
     for s in [&mut rep, &mut req] {
         setopt(s, HEARTBEAT_IVL, 10);
         setopt(s, HEARTBEAT_TIMEOUT, 100);

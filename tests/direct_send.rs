@@ -1,4 +1,4 @@
-//! The direct-send path (`engine::session`): a socket's thread encoding and
+//! The direct-send path (`engine::direct_send`): a socket's thread encoding and
 //! writing to the connection itself when the session is idle. These tests
 //! drive it over tcp and ipc with every kind of traffic it must keep intact:
 //! round trips, multipart, subscriptions, short writes (EAGAIN midway through
@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 use zmq::ctx::Context;
-use zmq::engine::session::{direct_sends, direct_short_writes};
+use zmq::engine::direct_send::{direct_sends, direct_short_writes};
 use zmq::msg::Msg;
 use zmq::socket::Socket;
 
@@ -50,12 +50,12 @@ fn req_rep_ipc() {
 
 fn dealer_router(ep: &str) {
     let ctx = Context::new();
-    let mut router = ctx.socket(ROUTER).unwrap();
+    let mut router = Socket::open(ctx.inner(), ROUTER).unwrap();
     setopt(&mut router, RCVTIMEO, 10_000);
     let last = bind(&mut router, ep);
     let mut dealers: Vec<Box<Socket>> = (0..3)
         .map(|_| {
-            let mut d = ctx.socket(DEALER).unwrap();
+            let mut d = Socket::open(ctx.inner(), DEALER).unwrap();
             setopt(&mut d, RCVTIMEO, 10_000);
             d.connect(&last).unwrap();
             d
@@ -111,12 +111,12 @@ fn pattern(i: u32, len: usize) -> Vec<u8> {
 fn partial_writes(ep: &str) {
     const N: u32 = 150;
     let ctx = Context::new();
-    let mut pull = ctx.socket(PULL).unwrap();
+    let mut pull = Socket::open(ctx.inner(), PULL).unwrap();
     setopt(&mut pull, RCVHWM, 1);
     setopt(&mut pull, RCVBUF, 32 * 1024);
     setopt(&mut pull, RCVTIMEO, 10_000);
     let last = bind(&mut pull, ep);
-    let mut push = ctx.socket(PUSH).unwrap();
+    let mut push = Socket::open(ctx.inner(), PUSH).unwrap();
     setopt(&mut push, SNDBUF, 32 * 1024);
     setopt(&mut push, SNDHWM, 0);
     push.connect(&last).unwrap();
@@ -162,7 +162,7 @@ fn partial_writes_ipc() {
 fn close_with_linger(ep: &str, a: i32, b: i32) {
     const N: u32 = 2000;
     let ctx = Context::new();
-    let mut rx = ctx.socket(b).unwrap();
+    let mut rx = Socket::open(ctx.inner(), b).unwrap();
     setopt(&mut rx, RCVTIMEO, 10_000);
     let last = bind(&mut rx, ep);
     let ctx2 = Context::new();
@@ -207,10 +207,10 @@ fn close_with_linger_pair() {
 /// may go out directly; data then flows PUB→SUB filtered.
 fn pub_sub(ep: &str, sub_type: i32) {
     let ctx = Context::new();
-    let mut xpub = ctx.socket(XPUB).unwrap();
+    let mut xpub = Socket::open(ctx.inner(), XPUB).unwrap();
     setopt(&mut xpub, RCVTIMEO, 10_000);
     let last = bind(&mut xpub, ep);
-    let mut sub = ctx.socket(sub_type).unwrap();
+    let mut sub = Socket::open(ctx.inner(), sub_type).unwrap();
     setopt(&mut sub, RCVTIMEO, 10_000);
     sub.connect(&last).unwrap();
     if sub_type == SUB {
@@ -284,10 +284,10 @@ fn plain_pub_to_sub() {
 #[test]
 fn reconnect_falls_back() {
     let ctx = Context::new();
-    let mut pull = ctx.socket(PULL).unwrap();
+    let mut pull = Socket::open(ctx.inner(), PULL).unwrap();
     setopt(&mut pull, RCVTIMEO, 10_000);
     let last = bind(&mut pull, "tcp://127.0.0.1:*");
-    let mut push = ctx.socket(PUSH).unwrap();
+    let mut push = Socket::open(ctx.inner(), PUSH).unwrap();
     push.connect(&last).unwrap();
     push.send(&mut Msg::from_slice(b"one"), 0).unwrap();
     let mut m = Msg::new();
@@ -300,7 +300,7 @@ fn reconnect_falls_back() {
             .unwrap();
         std::thread::sleep(Duration::from_micros(100));
     }
-    let mut pull = ctx.socket(PULL).unwrap();
+    let mut pull = Socket::open(ctx.inner(), PULL).unwrap();
     setopt(&mut pull, RCVTIMEO, 10_000);
     pull.bind(&last).unwrap();
     for i in 0..10u32 {

@@ -251,7 +251,7 @@ impl Rig {
     /// `opts` are set on the server before bind.
     fn new(server_type: i32, transport: &str, opts: &[(i32, i64)]) -> Rig {
         let ctx = Context::new();
-        let mut server = ctx.socket(server_type).unwrap();
+        let mut server = Socket::open(ctx.inner(), server_type).unwrap();
         set_int(&mut server, ZMQ_LINGER, 0);
         set_int(&mut server, ZMQ_RCVTIMEO, DEADLINE.as_millis() as i32);
         set_int(&mut server, ZMQ_SNDTIMEO, DEADLINE.as_millis() as i32);
@@ -270,7 +270,7 @@ impl Rig {
             other => panic!("LAST_ENDPOINT {other:?}"),
         };
         let good_type = if server_type == ROUTER { DEALER } else { PUSH };
-        let mut good = ctx.socket(good_type).unwrap();
+        let mut good = Socket::open(ctx.inner(), good_type).unwrap();
         set_int(&mut good, ZMQ_LINGER, 0);
         set_int(&mut good, ZMQ_RCVTIMEO, DEADLINE.as_millis() as i32);
         set_int(&mut good, ZMQ_SNDTIMEO, DEADLINE.as_millis() as i32);

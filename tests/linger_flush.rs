@@ -1,10 +1,11 @@
 use zmq::ctx::Context;
 use zmq::msg::Msg;
 use zmq::options::OptVal;
+use zmq::socket::Socket;
 
 fn run(ep: &str) {
     let ctx = Context::new();
-    let mut push = ctx.socket(8).unwrap();
+    let mut push = Socket::open(ctx.inner(), 8).unwrap();
     push.setsockopt(17, &5000i32.to_ne_bytes()).unwrap();
     push.bind(ep).unwrap();
     let last = match push.getsockopt(32).unwrap() {
@@ -44,7 +45,7 @@ fn tcp_flushes_big_message_after_close() {
 fn backlog_survives_hangup(ep: &str) {
     const N: u32 = 20_000;
     let ctx = Context::new();
-    let mut pull = ctx.socket(7).unwrap();
+    let mut pull = Socket::open(ctx.inner(), 7).unwrap();
     pull.setsockopt(24, &100i32.to_ne_bytes()).unwrap(); // RCVHWM
     pull.setsockopt(27, &5000i32.to_ne_bytes()).unwrap(); // RCVTIMEO
     pull.bind(ep).unwrap();

@@ -4,10 +4,10 @@
 
 use super::session::Session;
 use crate::ctx::{CtxHold, CtxInner};
+use crate::io::command::SocketShared;
 use crate::io::reactor::{new_token, IoObject, Reactor, READABLE};
 use crate::options::Options;
 use crate::pipe::PipeEvent;
-use crate::socket::SocketShared;
 use crate::transport::{ipc, tcp};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
@@ -39,7 +39,7 @@ pub struct Listener {
 }
 
 impl Listener {
-    pub fn new(
+    pub(super) fn new(
         bound: Bound,
         socket: Arc<SocketShared>,
         ctx: Arc<CtxInner>,
@@ -98,7 +98,7 @@ impl IoObject for Listener {
                         fd,
                         peer,
                         self.socket.clone(),
-                        self.ctx.clone(),
+                        &self.ctx,
                         self.opts.clone(),
                     );
                     let t = new_token();

@@ -58,7 +58,7 @@ pub unsafe extern "C" fn zmq_socket(context_: *mut c_void, type_: c_int) -> *mut
     guard("zmq_socket", std::ptr::null_mut(), || {
         // SAFETY: the caller passes a context handle (checked by its tag).
         let h = unsafe { ctx_ref(context_)? };
-        let socket = h.ctx.socket(type_)?;
+        let socket = crate::socket::Socket::open(h.ctx.inner(), type_)?;
         let handle = SocketHandle {
             tag: AtomicU32::new(SOCKET_TAG_LIVE),
             ctx: h as *const CtxHandle,

@@ -1,4 +1,5 @@
 //! The I/O side: mailboxes, the epoll reactor and its threads.
 
+pub mod command;
 pub mod mailbox;
 pub mod reactor;

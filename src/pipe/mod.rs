@@ -24,7 +24,10 @@
 //! only published with the last frame, so readers only ever see whole
 //! messages and a writer can roll back (BEHAVIOUR P1, L2, T2).
 
+pub mod direct;
 mod ypipe;
+
+pub use direct::{DirectRead, DirectReceiver};
 
 use crate::msg::Msg;
 use parking_lot::Mutex;

@@ -5,25 +5,23 @@
 //! A `Socket` is used by one application thread at a time (as in libzmq);
 //! I/O threads and other sockets reach it only through its mailbox.
 
+mod endpoints;
+mod inproc;
 pub mod pattern;
 pub mod types;
 
-pub use pattern::{Core, Pattern, PipeId, PipeInfo, Pipes};
+pub use crate::io::command::{Command, PipeInfo, SocketShared};
+pub use pattern::{Core, Pattern, PipeId, Pipes};
 
 use crate::ctx::CtxInner;
-use crate::engine::session::{DirectRead, DirectRecv};
+use crate::engine::direct_recv::{self, MAX_DIRECT};
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::options::{opt, OptVal, Options};
-use crate::pipe::{Pipe, PipeEvent, PipeEvents};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::pipe::{DirectReceiver, Pipe, PipeEvent};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A blocked receive reads connections itself only on sockets with at most
-/// this many pipes.
-const MAX_DIRECT_PIPES: usize = 4;
 
 /// ZMQ_DONTWAIT.
 pub const DONTWAIT: i32 = 1;
@@ -33,54 +31,6 @@ pub const SNDMORE: i32 = 2;
 pub const POLLIN: i32 = 1;
 pub const POLLOUT: i32 = 2;
 
-/// Commands a socket receives from I/O threads, other sockets and the context.
-pub enum Command {
-    /// A pipe changed state (token from `Pipes::token`).
-    Pipe { token: u64, ev: PipeEvent },
-    /// A new pipe to attach (accepted connection, inproc peer...).
-    Attach { pipe: Pipe, info: PipeInfo },
-    /// The context is terminating: blocked and future calls give ETERM.
-    Stop,
-}
-
-/// The part of a socket other threads hold: its mailbox.
-pub struct SocketShared {
-    pub mailbox: Mailbox<Command>,
-    /// Set by the context on shutdown (also posted as `Command::Stop`).
-    pub stopped: AtomicBool,
-    /// True once the socket is closed; guards `Attach` so that no pipe is
-    /// left in the mailbox of a closed socket (its peer would wait for ever).
-    closed: parking_lot::Mutex<bool>,
-}
-
-impl SocketShared {
-    /// Hands a pipe end to the socket. If the socket is closed the end is
-    /// dropped (its peer sees the pipe close) and false is returned.
-    pub fn send_attach(&self, pipe: Pipe, info: PipeInfo) -> bool {
-        let closed = self.closed.lock();
-        if *closed {
-            drop(closed);
-            drop(pipe);
-            return false;
-        }
-        self.mailbox.send(Command::Attach { pipe, info });
-        true
-    }
-
-    /// Marks the socket closed and drops every queued command.
-    fn close(&self) {
-        let mut closed = self.closed.lock();
-        *closed = true;
-        while self.mailbox.try_recv().is_some() {}
-    }
-}
-
-impl PipeEvents for SocketShared {
-    fn pipe_event(&self, token: u64, ev: PipeEvent) {
-        self.mailbox.send(Command::Pipe { token, ev });
-    }
-}
-
 /// A ZeroMQ socket.
 pub struct Socket {
     pub(crate) core: Core,
@@ -88,7 +38,7 @@ pub struct Socket {
     pub(crate) shared: Arc<SocketShared>,
     pub(crate) ctx: Arc<CtxInner>,
     /// Bound and connected endpoints, for unbind/disconnect.
-    pub(crate) endpoints: Vec<crate::engine::EndpointRec>,
+    endpoints: Vec<endpoints::EndpointRec>,
     last_endpoint: String,
     rcvmore: bool,
     terminated: bool,
@@ -96,19 +46,30 @@ pub struct Socket {
     /// Key in the context's socket registry.
     pub(crate) registry_id: u64,
     /// Pipes to tcp/ipc sessions whose connections a blocked receive may
-    /// read itself (see `wait_direct`).
-    direct_rx: Vec<(PipeId, Arc<DirectRecv>)>,
+    /// read itself (see `wait_direct`), and the handles for that (in the
+    /// same order).
+    direct_ids: Vec<PipeId>,
+    direct_rx: Vec<Arc<dyn DirectReceiver>>,
 }
 
 impl Socket {
-    /// Creates a socket of `socket_type` in `ctx` (called by the context).
-    pub(crate) fn new(ctx: Arc<CtxInner>, socket_type: i32, blocky: bool) -> Result<Socket> {
+    /// `zmq_socket`: a socket of `socket_type` in `ctx`, entered in the
+    /// context's registry (ETERM once the context is terminating, EMFILE
+    /// past ZMQ_MAX_SOCKETS, EINVAL for an unknown type).
+    pub fn open(ctx: &Arc<CtxInner>, socket_type: i32) -> Result<Box<Socket>> {
+        if ctx.is_terminating() {
+            return Err(Errno::ETERM);
+        }
+        let (blocky, ipv6) = ctx.socket_defaults();
+        let mut s = Box::new(Socket::new(ctx.clone(), socket_type, blocky)?);
+        s.core.options.ipv6 = ipv6;
+        s.registry_id = ctx.register_socket(&s.shared)?;
+        Ok(s)
+    }
+
+    fn new(ctx: Arc<CtxInner>, socket_type: i32, blocky: bool) -> Result<Socket> {
         let pattern = types::new_pattern(socket_type)?;
-        let shared = Arc::new(SocketShared {
-            mailbox: Mailbox::new()?,
-            stopped: AtomicBool::new(false),
-            closed: parking_lot::Mutex::new(false),
-        });
+        let shared = Arc::new(SocketShared::new(Mailbox::new()?));
         Ok(Socket {
             core: Core {
                 options: Options::new(socket_type, blocky),
@@ -124,6 +85,7 @@ impl Socket {
             terminated: false,
             closed: false,
             registry_id: 0,
+            direct_ids: Vec::new(),
             direct_rx: Vec::new(),
         })
     }
@@ -132,12 +94,8 @@ impl Socket {
         self.core.options.socket_type
     }
 
-    pub(crate) fn shared(&self) -> &Arc<SocketShared> {
-        &self.shared
-    }
-
     fn check_alive(&self) -> Result<()> {
-        if self.terminated || self.shared.stopped.load(Ordering::Acquire) {
+        if self.terminated || self.shared.is_stopped() {
             return Err(Errno::ETERM);
         }
         Ok(())
@@ -154,7 +112,8 @@ impl Socket {
         }
         let id = self.core.pipes.insert(pipe);
         if let Some(h) = info.direct_recv.take() {
-            self.direct_rx.push((id, h));
+            self.direct_ids.push(id);
+            self.direct_rx.push(h);
         }
         let token = self.core.pipes.token(id);
         if let Some(p) = self.core.pipes.get_mut(id) {
@@ -168,7 +127,10 @@ impl Socket {
         while let Some(id) = self.core.dead.pop() {
             if self.core.pipes.get(id).is_some() {
                 self.pattern.detach(&mut self.core, id);
-                self.direct_rx.retain(|(i, _)| *i != id);
+                if let Some(k) = self.direct_ids.iter().position(|&i| i == id) {
+                    self.direct_ids.remove(k);
+                    self.direct_rx.remove(k);
+                }
                 if let Some(mut p) = self.core.pipes.remove(id) {
                     p.terminate();
                 }
@@ -256,108 +218,14 @@ impl Socket {
                 | crate::zmtp::socket_types::DEALER
                 | crate::zmtp::socket_types::ROUTER
         ) && !self.direct_rx.is_empty()
-            && self.core.pipes.len() <= MAX_DIRECT_PIPES
+            && self.core.pipes.len() <= MAX_DIRECT
     }
 
     /// Like [`wait`](Self::wait) for a blocked receive, but also polls the
-    /// connections of `direct_rx`: when one is readable, reads it in this
-    /// thread ([`DirectRecv::try_recv`]) instead of waiting for the I/O
-    /// thread to do it and wake us. Returns once commands arrived, messages
-    /// were delivered into a pipe (their `Readable` is among the commands
-    /// then handled), or `deadline` passed.
+    /// connections of `direct_rx` and reads them in this thread when they
+    /// are readable ([`direct_recv::wait`]).
     fn wait_direct(&mut self, deadline: Option<Instant>) -> Result<()> {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(Errno::EAGAIN);
-        }
-        let mb = &self.shared.mailbox;
-        if !mb.go_passive() {
-            mb.clear_signal();
-            return self.process_commands();
-        }
-        const N: usize = MAX_DIRECT_PIPES + 1;
-        let blank = libc::pollfd {
-            fd: -1,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let mut pfds = [blank; N];
-        let mut who: [(usize, u64); N] = [(0, 0); N];
-        pfds[0].fd = mb.fd();
-        let mut n = 1;
-        for (i, (_, h)) in self.direct_rx.iter().enumerate() {
-            if n == N {
-                break;
-            }
-            let snap = h.snapshot();
-            if snap != 0 {
-                pfds[n].fd = DirectRecv::fd_of(snap);
-                who[n] = (i, snap);
-                n += 1;
-            }
-        }
-        loop {
-            let ms: i32 = match deadline {
-                None => -1,
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        break;
-                    }
-                    let left = d - now;
-                    (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32
-                }
-            };
-            for p in &mut pfds[..n] {
-                p.revents = 0;
-            }
-            // SAFETY: n valid pollfds.
-            let rc = unsafe { libc::poll(pfds.as_mut_ptr(), n as libc::nfds_t, ms) };
-            if rc < 0 {
-                // EINTR included: a blocking zmq call returns it (libzmq too).
-                return Err(Errno::last_os());
-            }
-            if rc == 0 {
-                if mb.has_pending() {
-                    break;
-                }
-                continue;
-            }
-            if pfds[0].revents != 0 {
-                mb.clear_fd();
-                if mb.has_pending() || !mb.go_passive() {
-                    break;
-                }
-            }
-            // Awake: what the direct reads post to our mailbox (the pipes'
-            // `Readable`) needs no eventfd wake-up.
-            mb.set_active();
-            let mut delivered = false;
-            let mut k = 1;
-            while k < n {
-                if pfds[k].revents == 0 {
-                    k += 1;
-                    continue;
-                }
-                let (i, snap) = who[k];
-                match self.direct_rx[i].1.try_recv(snap) {
-                    DirectRead::Delivered => {
-                        delivered = true;
-                        k += 1;
-                    }
-                    DirectRead::Progress => k += 1,
-                    DirectRead::Skip => {
-                        // Left to the I/O thread (which wakes us through the
-                        // mailbox): stop polling it for this wait.
-                        n -= 1;
-                        pfds[k] = pfds[n];
-                        who[k] = who[n];
-                    }
-                }
-            }
-            if delivered || !mb.go_passive() {
-                break;
-            }
-        }
+        direct_recv::wait(&self.shared.mailbox, &self.direct_rx, deadline)?;
         self.process_commands()
     }
 
@@ -468,9 +336,7 @@ impl Socket {
 
     /// `zmq_getsockopt`.
     pub fn getsockopt(&mut self, option: i32) -> Result<OptVal> {
-        if self.terminated || self.shared.stopped.load(Ordering::Acquire) {
-            return Err(Errno::ETERM);
-        }
+        self.check_alive()?;
         match option {
             13 => return Ok(OptVal::Int(self.rcvmore as i32)), // RCVMORE
             14 => return Ok(OptVal::Int(self.fd())),           // FD
@@ -490,7 +356,7 @@ impl Socket {
     pub fn bind(&mut self, addr: &str) -> Result<()> {
         self.check_alive()?;
         self.process_commands()?;
-        let ep = crate::engine::bind(self, addr)?;
+        let ep = self.bind_endpoint(addr)?;
         self.last_endpoint = ep;
         Ok(())
     }
@@ -499,7 +365,7 @@ impl Socket {
     pub fn connect(&mut self, addr: &str) -> Result<()> {
         self.check_alive()?;
         self.process_commands()?;
-        crate::engine::connect(self, addr)?;
+        self.connect_endpoint(addr)?;
         self.last_endpoint = addr.to_string();
         Ok(())
     }
@@ -508,20 +374,20 @@ impl Socket {
     pub fn unbind(&mut self, addr: &str) -> Result<()> {
         self.check_alive()?;
         self.process_commands()?;
-        crate::engine::unbind(self, addr)
+        self.unbind_endpoint(addr)
     }
 
     /// `zmq_disconnect`.
     pub fn disconnect(&mut self, addr: &str) -> Result<()> {
         self.check_alive()?;
         self.process_commands()?;
-        crate::engine::disconnect(self, addr)
+        self.disconnect_endpoint(addr)
     }
 
     /// Attaches a locally created pipe end (connect side), consuming
     /// ZMQ_CONNECT_ROUTING_ID. `direct_recv`: the session's handle, if the
     /// pipe leads to a tcp/ipc session.
-    pub(crate) fn attach_local(&mut self, pipe: Pipe, direct_recv: Option<Arc<DirectRecv>>) {
+    fn attach_local(&mut self, pipe: Pipe, direct_recv: Option<Arc<dyn DirectReceiver>>) {
         self.attach_pipe(
             pipe,
             PipeInfo {
@@ -555,7 +421,7 @@ impl Socket {
         }
         self.closed = true;
         let _ = self.process_commands();
-        crate::engine::close_endpoints(self);
+        self.close_endpoints();
         let ids: Vec<PipeId> = self.core.pipes.ids().collect();
         for id in ids {
             self.pattern.detach(&mut self.core, id);
@@ -563,6 +429,7 @@ impl Socket {
                 p.terminate();
             }
         }
+        self.direct_ids.clear();
         self.direct_rx.clear();
         self.terminated = true;
         self.shared.close();

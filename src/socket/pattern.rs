@@ -9,20 +9,10 @@ use crate::msg::Msg;
 use crate::options::{OptVal, Options};
 use crate::pipe::Pipe;
 
+pub use crate::io::command::PipeInfo;
+
 /// A socket-local handle to an attached pipe (index into [`Pipes`]).
 pub type PipeId = usize;
-
-/// Facts about a pipe at attach time.
-#[derive(Debug, Clone, Default)]
-pub struct PipeInfo {
-    /// The pipe was created by our `zmq_connect` (not accepted by a bind).
-    pub locally_initiated: bool,
-    /// ZMQ_CONNECT_ROUTING_ID consumed by this pipe (ROUTER/STREAM only, I4).
-    pub connect_routing_id: Option<Vec<u8>>,
-    /// The session's handle for reading its connection from the socket's
-    /// thread while a receive blocks (tcp/ipc pipes only).
-    pub direct_recv: Option<std::sync::Arc<crate::engine::session::DirectRecv>>,
-}
 
 /// The attached pipes of one socket: a slab with generation-checked tokens.
 #[derive(Default)]

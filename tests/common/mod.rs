@@ -60,8 +60,8 @@ pub fn recv_parts(s: &mut Socket) -> Vec<Vec<u8>> {
 }
 
 pub fn pair_of(ctx: &Context, a: i32, b: i32, ep: &str) -> (Box<Socket>, Box<Socket>) {
-    let mut x = ctx.socket(a).unwrap();
-    let mut y = ctx.socket(b).unwrap();
+    let mut x = Socket::open(ctx.inner(), a).unwrap();
+    let mut y = Socket::open(ctx.inner(), b).unwrap();
     setopt(&mut x, RCVTIMEO, 10_000);
     setopt(&mut y, RCVTIMEO, 10_000);
     let last = bind(&mut x, ep);

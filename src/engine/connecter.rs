@@ -1,0 +1,189 @@
+//! The connecting side of a `zmq_connect`: where to connect, how to start a
+//! non-blocking connect, and how long to wait before the next attempt
+//! (RECONNECT_IVL, RECONNECT_IVL_MAX backoff, CONNECT_TIMEOUT).
+//!
+//! It holds no fd and no timer: the session starts attempts with
+//! [`Connecter::start`], arms the reactor's timers with the durations it is
+//! given, and reports the outcome ([`Connecter::established`]).
+
+use crate::error::Result;
+use crate::options::Options;
+use crate::transport::{ipc, tcp, SockOpts};
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::Duration;
+
+/// Where a connecting session goes.
+pub enum Addr {
+    Tcp(tcp::ConnectAddr),
+    Ipc(String),
+}
+
+/// An attempt under way.
+pub(super) struct Attempt {
+    pub fd: OwnedFd,
+    /// The connect did not complete at once: wait for the fd to be writable.
+    pub in_progress: bool,
+    /// The peer's address for `zmq_msg_gets("Peer-Address")` (tcp; for ipc
+    /// it is known once established).
+    pub peer_address: String,
+}
+
+pub(super) struct Connecter {
+    addr: Addr,
+    so: SockOpts,
+    ipv6: bool,
+    /// RECONNECT_IVL (ms); ≤ 0: no reconnection (R3).
+    ivl: i32,
+    /// RECONNECT_IVL_MAX (ms); ≤ 0: no backoff, a random wait instead.
+    ivl_max: i32,
+    /// CONNECT_TIMEOUT (ms); ≤ 0: the OS decides.
+    connect_timeout: i32,
+    /// The next wait while backing off.
+    backoff: Duration,
+}
+
+impl Connecter {
+    pub fn new(addr: Addr, opts: &Options) -> Connecter {
+        Connecter {
+            addr,
+            so: super::sock_opts(opts),
+            ipv6: opts.ipv6,
+            ivl: opts.reconnect_ivl,
+            ivl_max: opts.reconnect_ivl_max,
+            connect_timeout: opts.connect_timeout,
+            backoff: ms(opts.reconnect_ivl),
+        }
+    }
+
+    pub fn is_tcp(&self) -> bool {
+        matches!(self.addr, Addr::Tcp(_))
+    }
+
+    /// Starts a non-blocking connect.
+    pub fn start(&self) -> Result<Attempt> {
+        let (fd, in_progress, peer_address) = match &self.addr {
+            Addr::Tcp(a) => {
+                let (src, dst) = tcp::resolve_connect(a, self.ipv6)?;
+                let (fd, p) = tcp::connect(src, dst, &self.so)?;
+                (fd, p, tcp::peer_address(&dst))
+            }
+            Addr::Ipc(path) => {
+                let (fd, p) = ipc::connect(path)?;
+                (fd, p, String::new())
+            }
+        };
+        Ok(Attempt {
+            fd,
+            in_progress,
+            peer_address,
+        })
+    }
+
+    /// How long a connect in progress may take, if limited.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        (self.connect_timeout > 0).then(|| ms(self.connect_timeout))
+    }
+
+    /// A pending connect finished: did it succeed?
+    pub fn finish(&self, fd: &OwnedFd) -> Result<()> {
+        tcp::finish_connect(fd.as_fd())
+    }
+
+    /// The connection is up: tune it, reset the backoff. Returns the peer
+    /// address if only now known (ipc: the peer's pid/uid), else None.
+    pub fn established(&mut self, fd: &OwnedFd) -> Option<String> {
+        self.backoff = ms(self.ivl);
+        if self.is_tcp() {
+            let _ = tcp::tune(fd.as_fd(), &self.so);
+            None
+        } else {
+            Some(ipc::peer_address(fd.as_fd()))
+        }
+    }
+
+    /// How long to wait before the next attempt; None: do not reconnect
+    /// (RECONNECT_IVL ≤ 0). With RECONNECT_IVL_MAX > 0 the wait doubles
+    /// from RECONNECT_IVL up to that maximum; otherwise it is drawn from
+    /// [ivl, 2·ivl).
+    pub fn next_wait(&mut self) -> Option<Duration> {
+        if self.ivl <= 0 {
+            return None;
+        }
+        let base = ms(self.ivl);
+        if self.ivl_max <= 0 {
+            return Some(base + Duration::from_millis(random_u32() as u64 % self.ivl as u64));
+        }
+        let max = ms(self.ivl_max);
+        let cur = self.backoff;
+        self.backoff = (cur * 2).min(max);
+        Some(cur.min(max))
+    }
+}
+
+fn ms(v: i32) -> Duration {
+    Duration::from_millis(v.max(0) as u64)
+}
+
+/// A random u32 (reconnect jitter): seeded per process, unlike libzmq (B2).
+fn random_u32() -> u32 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut x = STATE.load(Ordering::Relaxed);
+    if x == 0 {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        x = t ^ ((std::process::id() as u64) << 32) | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    STATE.store(x, Ordering::Relaxed);
+    (x >> 32) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connecter(ivl: i32, ivl_max: i32) -> Connecter {
+        let mut o = Options::new(crate::zmtp::socket_types::DEALER, true);
+        o.reconnect_ivl = ivl;
+        o.reconnect_ivl_max = ivl_max;
+        Connecter::new(Addr::Ipc("/nonexistent/x".into()), &o)
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum_and_resets() {
+        let mut c = connecter(100, 450);
+        let waits: Vec<u64> = (0..5)
+            .map(|_| c.next_wait().unwrap().as_millis() as u64)
+            .collect();
+        assert_eq!(waits, [100, 200, 400, 450, 450]);
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        c.established(&OwnedFd::from(a));
+        assert_eq!(c.next_wait(), Some(ms(100)));
+    }
+
+    #[test]
+    fn without_a_maximum_the_wait_is_jittered() {
+        let mut c = connecter(100, 0);
+        for _ in 0..50 {
+            let w = c.next_wait().unwrap();
+            assert!(w >= ms(100) && w < ms(200), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn no_reconnect_without_an_interval() {
+        assert_eq!(connecter(0, 0).next_wait(), None);
+        assert_eq!(connecter(-1, 500).next_wait(), None);
+    }
+
+    #[test]
+    fn a_refused_ipc_connect_is_an_error() {
+        assert!(connecter(100, 0).start().is_err());
+        assert_eq!(connecter(100, 0).connect_timeout(), None);
+    }
+}

@@ -1,0 +1,501 @@
+//! The byte engine: one connection's fd and ZMTP codec, and the two loops
+//! that move its bytes — fd → decode → pipe ([`Engine::pump`]) and
+//! pipe → encode → fd ([`Engine::fill`] then [`Engine::write_once`]).
+//!
+//! The loops are shared by the I/O thread (`Session::pump_in`,
+//! `Session::flush_out`) and by the direct paths that run in a socket's own
+//! thread (`direct_send`, `DirectRecv::try_recv`): what differs between them
+//! (what to do at HWM, at EOF, after the handshake, with epoll) is the
+//! caller's business, told by the values these return. The engine never
+//! touches the reactor.
+
+use crate::error::{Errno, Result};
+use crate::io::reactor::TimerKey;
+use crate::msg::Msg;
+use crate::pipe::{Pipe, Read};
+use crate::transport::sys;
+use crate::zmtp::{self, Event, Zmtp};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::time::Instant;
+
+/// Bytes encoded before a write is issued.
+pub(super) const OUT_BATCH: usize = 64 * 1024;
+
+/// The connection's fd and protocol state.
+pub(super) struct Engine {
+    pub fd: OwnedFd,
+    pub zmtp: Zmtp,
+    /// epoll interest currently registered.
+    pub interest: u32,
+    /// Non-blocking connect still in progress.
+    pub connecting: bool,
+    /// Reading paused because the inbound pipe is at HWM (READABLE is then
+    /// not in `interest`, so a level-triggered fd does not spin).
+    pub input_stopped: bool,
+    /// The fd is registered with epoll. It is taken out when the peer hangs
+    /// up while input is stopped: its data stays in the kernel until read.
+    pub registered: bool,
+    /// A decoded frame that did not fit the pipe yet.
+    pub pending_in: Option<Msg>,
+    /// EOF or a read error was seen (by a direct receive, or by `pump`):
+    /// the I/O thread tears the connection down.
+    pub read_failed: bool,
+    /// The inbound message being written has more frames.
+    pub in_more: bool,
+    /// Handshake completed.
+    pub ready: bool,
+    pub peer_address: String,
+    /// The codec's deadline (heartbeats, handshake) as armed in the reactor.
+    pub timer: Option<(Instant, TimerKey)>,
+    /// CONNECT_TIMEOUT timer of a pending connect.
+    pub connect_timer: Option<TimerKey>,
+}
+
+/// Why [`Engine::pump`] returned.
+#[derive(Debug)]
+pub(super) enum Pumped {
+    /// Everything the kernel had (or the read budget allowed) was read and
+    /// delivered: nothing decodable is left.
+    Drained,
+    /// The pipe is at HWM: the frame waits in `pending_in` and input is
+    /// marked stopped.
+    Stopped,
+    /// The handshake completed: the caller attaches the pipe, then pumps on.
+    Ready(zmtp::PeerInfo),
+    /// EOF or a read error (`read_failed` is set), or the codec failed (it
+    /// keeps failing): the connection is dead.
+    Failed,
+}
+
+/// How a [`Engine::pump`] call went.
+#[derive(Default, Debug)]
+pub(super) struct PumpStats {
+    /// Whole messages written into the pipe.
+    pub delivered: u32,
+    /// Bytes read from the fd.
+    pub read: usize,
+}
+
+/// What [`Engine::fill`] found in the pipe.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Filled {
+    /// The pipe is empty (everything visible is encoded).
+    Drained,
+    /// A batch is encoded; the pipe may hold more.
+    Full,
+    /// The pipe's other end is closed and everything it sent is encoded.
+    Closed,
+}
+
+/// How one [`Engine::write_once`] went.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Wrote {
+    /// No output was queued: no system call made.
+    Nothing,
+    /// The kernel took all `n` bytes offered.
+    All(usize),
+    /// The kernel took less than offered, or nothing (EAGAIN): wait for
+    /// EPOLLOUT.
+    Partial,
+    /// The write failed (the peer is gone).
+    Failed,
+}
+
+impl Engine {
+    pub fn new(fd: OwnedFd, zmtp: Zmtp, peer_address: String, connecting: bool) -> Engine {
+        Engine {
+            fd,
+            zmtp,
+            interest: 0,
+            connecting,
+            input_stopped: false,
+            registered: false,
+            pending_in: None,
+            read_failed: false,
+            in_more: false,
+            ready: false,
+            peer_address,
+            timer: None,
+            connect_timer: None,
+        }
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Established, registered and neither connecting nor hung up.
+    pub fn is_established(&self) -> bool {
+        self.ready && self.registered && !self.connecting
+    }
+
+    /// Delivers what is already decoded, then reads and decodes until the
+    /// kernel has nothing more (a read shorter than the buffer, or EAGAIN),
+    /// `budget` bytes were read, the pipe is at HWM, the handshake
+    /// completed, or the connection failed.
+    ///
+    /// `keep_chunk`: keep the receive chunk when everything is drained (a
+    /// blocked receiver comes back at once); otherwise an idle connection
+    /// gives it back, so that it costs no 16 KiB.
+    pub fn pump(
+        &mut self,
+        mut pipe: Option<&mut Pipe>,
+        now: Instant,
+        budget: usize,
+        keep_chunk: bool,
+        st: &mut PumpStats,
+    ) -> Pumped {
+        if self.read_failed {
+            return Pumped::Failed;
+        }
+        let mut left = budget;
+        // A read shorter than the buffer drained the socket: decode it and
+        // stop, rather than pay a read that only says EAGAIN (epoll is
+        // level-triggered, so anything that arrives meanwhile wakes us).
+        let mut drained = false;
+        loop {
+            match self.deliver(pipe.as_deref_mut(), now, &mut st.delivered) {
+                None => {}
+                Some(stop) => return stop,
+            }
+            if drained || left == 0 {
+                if !keep_chunk {
+                    self.zmtp.release_idle_input();
+                }
+                return Pumped::Drained;
+            }
+            let buf = self.zmtp.input_buf();
+            let want = buf.len().min(left);
+            match sys::read(self.fd.as_fd(), &mut buf[..want]) {
+                Ok(0) => {
+                    self.read_failed = true; // EOF
+                    return Pumped::Failed;
+                }
+                Ok(n) => {
+                    self.zmtp.input_commit(n);
+                    st.read += n;
+                    left -= n;
+                    // While a large frame streams in, keep reading until
+                    // EAGAIN: more of it is usually arriving already. A
+                    // parked fd (peer hung up while input was stopped) is
+                    // not polled any more: read on to the end of its data.
+                    drained = n < want && !self.zmtp.reading_large_frame() && self.registered;
+                }
+                Err(Errno::EAGAIN) => {
+                    self.zmtp.release_idle_input();
+                    return Pumped::Drained;
+                }
+                Err(_) => {
+                    self.read_failed = true;
+                    return Pumped::Failed;
+                }
+            }
+        }
+    }
+
+    /// Delivers the pending frame, then decodes frames and writes them into
+    /// the pipe until the codec needs more bytes (None) or something stops
+    /// it. `delivered` counts whole messages written.
+    fn deliver(
+        &mut self,
+        mut pipe: Option<&mut Pipe>,
+        now: Instant,
+        delivered: &mut u32,
+    ) -> Option<Pumped> {
+        // Each message is published as soon as it is decoded: publishing a
+        // whole read's messages at once (one swap) was measured slower — the
+        // reader then waits for the whole batch instead of working alongside.
+        loop {
+            let m = if let Some(m) = self.pending_in.take() {
+                m
+            } else {
+                match self.zmtp.next_event(now) {
+                    Ok(Some(Event::Msg(m))) => m,
+                    Ok(Some(Event::Ready(peer))) => return Some(Pumped::Ready(peer)),
+                    Ok(None) => return None,
+                    Err(_) => return Some(Pumped::Failed),
+                }
+            };
+            let more = m.more();
+            if !self.push_in(pipe.as_deref_mut(), m) {
+                return Some(Pumped::Stopped);
+            }
+            if !more {
+                *delivered += 1;
+            }
+        }
+    }
+
+    /// Writes one decoded frame into the pipe; false if it had to wait (the
+    /// frame is then kept in `pending_in` and input is marked stopped).
+    fn push_in(&mut self, pipe: Option<&mut Pipe>, m: Msg) -> bool {
+        let Some(p) = pipe else {
+            return true; // socket gone: discard
+        };
+        if !self.in_more && !p.check_write() {
+            if p.is_peer_closed() {
+                return true; // the socket is gone; drop
+            }
+            self.pending_in = Some(m);
+            self.input_stopped = true;
+            self.zmtp.set_flow_stopped(true);
+            return false;
+        }
+        self.in_more = m.more();
+        let _ = p.write(m);
+        true
+    }
+
+    /// Encodes whole messages from the pipe (a message is visible only once
+    /// its last frame is written) until a batch of output is queued.
+    pub fn fill(&mut self, p: &mut Pipe) -> Filled {
+        while self.zmtp.output_len() < OUT_BATCH {
+            match p.read() {
+                Read::Msg(m) => self.zmtp.encode(&m),
+                Read::Empty => return Filled::Drained,
+                Read::Closed => return Filled::Closed,
+            }
+        }
+        Filled::Full
+    }
+
+    /// One non-blocking write of the queued output, at most `budget` bytes:
+    /// a large body goes out with its frame header in the same `sendmsg`.
+    pub fn write_once(&mut self, budget: usize) -> Wrote {
+        let [a, b] = self.zmtp.output_vectored();
+        if a.is_empty() || budget == 0 {
+            return Wrote::Nothing;
+        }
+        let a = &a[..a.len().min(budget)];
+        let b = &b[..b.len().min(budget - a.len())];
+        let offered = a.len() + b.len();
+        match send_out(self.fd.as_fd(), a, b) {
+            Ok(n) => {
+                self.zmtp.consume_output(n);
+                if n == offered {
+                    Wrote::All(n)
+                } else {
+                    Wrote::Partial
+                }
+            }
+            Err(Errno::EAGAIN) => Wrote::Partial,
+            Err(_) => Wrote::Failed,
+        }
+    }
+}
+
+/// Writes `a` then `b` (`b` may be empty) with one system call.
+fn send_out(fd: std::os::fd::BorrowedFd<'_>, a: &[u8], b: &[u8]) -> Result<usize> {
+    if b.is_empty() {
+        sys::write(fd, a)
+    } else {
+        sys::writev(fd, &[a, b])
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::pipe;
+    use crate::zmtp::{socket_types, Config, MechanismConfig};
+    use std::os::unix::net::UnixStream;
+
+    pub fn config(socket_type: i32) -> Config {
+        Config {
+            socket_type,
+            routing_id: Vec::new(),
+            mechanism: MechanismConfig::Null,
+            maxmsgsize: -1,
+            heartbeat_ivl_ms: 0,
+            heartbeat_ttl_ms: 0,
+            heartbeat_timeout_ms: -1,
+            handshake_ivl_ms: 0,
+            metadata: Vec::new(),
+        }
+    }
+
+    /// An established engine (PAIR) on one end of a socketpair, and a
+    /// sans-IO codec for the other end, handshake done.
+    pub fn established() -> (Engine, UnixStream, Zmtp) {
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let now = Instant::now();
+        let mut e = Engine::new(
+            OwnedFd::from(a),
+            Zmtp::new(config(socket_types::PAIR), now),
+            String::new(),
+            false,
+        );
+        e.registered = true;
+        let mut peer = Zmtp::new(config(socket_types::PAIR), now);
+        let mut b = b;
+        let mut st = PumpStats::default();
+        let mut ready = false;
+        for _ in 0..10 {
+            // Ours → peer.
+            while e.write_once(usize::MAX) != Wrote::Nothing {}
+            let mut tmp = [0u8; 4096];
+            b.set_nonblocking(true).unwrap();
+            while let Ok(n) = std::io::Read::read(&mut b, &mut tmp) {
+                let buf = peer.input_buf();
+                buf[..n].copy_from_slice(&tmp[..n]);
+                peer.input_commit(n);
+            }
+            while let Ok(Some(_)) = peer.next_event(now) {}
+            std::io::Write::write_all(&mut b, peer.output()).unwrap();
+            let n = peer.output().len();
+            peer.consume_output(n);
+            if let Pumped::Ready(_) = e.pump(None, now, usize::MAX, false, &mut st) {
+                e.ready = true;
+                ready = true;
+            }
+            if ready && e.zmtp.output_len() == 0 {
+                break;
+            }
+        }
+        assert!(e.ready);
+        b.set_nonblocking(false).unwrap();
+        (e, b, peer)
+    }
+
+    fn peer_send(b: &mut UnixStream, peer: &mut Zmtp, body: &[u8]) {
+        peer.encode(&Msg::from_slice(body));
+        std::io::Write::write_all(b, peer.output()).unwrap();
+        let n = peer.output().len();
+        peer.consume_output(n);
+    }
+
+    #[test]
+    fn pump_delivers_and_stops_at_hwm() {
+        let (mut e, mut b, mut peer) = established();
+        let (mut sess_end, mut sock_end) = pipe::pair([2, 2]);
+        for body in [&b"one"[..], b"two", b"three"] {
+            peer_send(&mut b, &mut peer, body);
+        }
+        let mut st = PumpStats::default();
+        let r = e.pump(
+            Some(&mut sess_end),
+            Instant::now(),
+            usize::MAX,
+            false,
+            &mut st,
+        );
+        assert!(matches!(r, Pumped::Stopped), "{r:?}");
+        assert_eq!(st.delivered, 2);
+        assert!(e.input_stopped && e.pending_in.is_some());
+        // The socket drains: the pending frame goes first.
+        for want in [&b"one"[..], b"two"] {
+            let Read::Msg(m) = sock_end.read() else {
+                panic!()
+            };
+            assert_eq!(m.data(), want);
+        }
+        e.input_stopped = false;
+        let mut st = PumpStats::default();
+        let r = e.pump(
+            Some(&mut sess_end),
+            Instant::now(),
+            usize::MAX,
+            false,
+            &mut st,
+        );
+        assert!(matches!(r, Pumped::Drained), "{r:?}");
+        assert_eq!(st.delivered, 1);
+        let Read::Msg(m) = sock_end.read() else {
+            panic!()
+        };
+        assert_eq!(m.data(), b"three");
+    }
+
+    #[test]
+    fn pump_reports_eof() {
+        let (mut e, b, _peer) = established();
+        drop(b);
+        let (mut sess_end, _sock_end) = pipe::pair([0, 0]);
+        let mut st = PumpStats::default();
+        let r = e.pump(
+            Some(&mut sess_end),
+            Instant::now(),
+            usize::MAX,
+            false,
+            &mut st,
+        );
+        assert!(matches!(r, Pumped::Failed));
+        assert!(e.read_failed);
+        // It stays failed.
+        let r = e.pump(
+            Some(&mut sess_end),
+            Instant::now(),
+            usize::MAX,
+            false,
+            &mut st,
+        );
+        assert!(matches!(r, Pumped::Failed));
+    }
+
+    #[test]
+    fn pump_respects_its_budget() {
+        let (mut e, mut b, mut peer) = established();
+        let (mut sess_end, _sock_end) = pipe::pair([0, 0]);
+        peer_send(&mut b, &mut peer, &[7u8; 100]);
+        let mut st = PumpStats::default();
+        let r = e.pump(Some(&mut sess_end), Instant::now(), 10, true, &mut st);
+        assert!(matches!(r, Pumped::Drained));
+        assert_eq!((st.read, st.delivered), (10, 0));
+        let r = e.pump(
+            Some(&mut sess_end),
+            Instant::now(),
+            usize::MAX,
+            true,
+            &mut st,
+        );
+        assert!(matches!(r, Pumped::Drained));
+        assert_eq!(st.delivered, 1);
+    }
+
+    #[test]
+    fn fill_and_write_move_messages_to_the_peer() {
+        let (mut e, mut b, mut peer) = established();
+        let (mut sess_end, mut sock_end) = pipe::pair([0, 0]);
+        sock_end.write(Msg::from_slice(b"hello")).unwrap();
+        sock_end
+            .write(Msg::from_slice(&vec![9u8; 100_000]))
+            .unwrap();
+        // Both are encoded; with a batch queued, nothing more is read.
+        assert_eq!(e.fill(&mut sess_end), Filled::Full);
+        assert_eq!(e.fill(&mut sess_end), Filled::Full);
+        assert!(!sess_end.has_msg());
+        let mut got = Vec::new();
+        let now = Instant::now();
+        while got.len() < 2 {
+            match e.write_once(usize::MAX) {
+                Wrote::All(_) | Wrote::Partial | Wrote::Nothing => {}
+                Wrote::Failed => panic!("write failed"),
+            }
+            let buf = peer.input_buf();
+            let n = std::io::Read::read(&mut b, buf).unwrap();
+            peer.input_commit(n);
+            while let Ok(Some(Event::Msg(m))) = peer.next_event(now) {
+                got.push(m.data().len());
+            }
+        }
+        assert_eq!(got, [5, 100_000]);
+        assert_eq!(e.write_once(usize::MAX), Wrote::Nothing);
+        assert_eq!(e.fill(&mut sess_end), Filled::Drained);
+        drop(sock_end);
+        assert_eq!(e.fill(&mut sess_end), Filled::Closed);
+    }
+
+    #[test]
+    fn write_once_offers_at_most_its_budget() {
+        let (mut e, mut b, _peer) = established();
+        let (mut sess_end, mut sock_end) = pipe::pair([0, 0]);
+        sock_end.write(Msg::from_slice(&[1u8; 1000])).unwrap();
+        e.fill(&mut sess_end);
+        let before = e.zmtp.output_len();
+        assert_eq!(e.write_once(100), Wrote::All(100));
+        assert_eq!(e.zmtp.output_len(), before - 100);
+        let mut tmp = [0u8; 200];
+        assert_eq!(std::io::Read::read(&mut b, &mut tmp).unwrap(), 100);
+    }
+}
