@@ -166,7 +166,7 @@ fn close_with_linger(ep: &str, a: i32, b: i32) {
     setopt(&mut rx, RCVTIMEO, 10_000);
     let last = bind(&mut rx, ep);
     let ctx2 = Context::new();
-    let mut tx = ctx2.socket(a).unwrap();
+    let mut tx = Socket::open(ctx2.inner(), a).unwrap();
     setopt(&mut tx, LINGER, 5000);
     tx.connect(&last).unwrap();
     for i in 0..N {

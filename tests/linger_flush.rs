@@ -13,7 +13,7 @@ fn run(ep: &str) {
         _ => panic!(),
     };
     let ctx2 = Context::new();
-    let mut pull = ctx2.socket(7).unwrap();
+    let mut pull = Socket::open(ctx2.inner(), 7).unwrap();
     pull.setsockopt(27, &3000i32.to_ne_bytes()).unwrap();
     pull.connect(&last).unwrap();
     push.send(&mut Msg::from_slice(b"hello"), 0).unwrap();
@@ -54,7 +54,7 @@ fn backlog_survives_hangup(ep: &str) {
         _ => panic!(),
     };
     let ctx2 = Context::new();
-    let mut push = ctx2.socket(8).unwrap();
+    let mut push = Socket::open(ctx2.inner(), 8).unwrap();
     push.setsockopt(17, &5000i32.to_ne_bytes()).unwrap(); // LINGER
     push.setsockopt(23, &0i32.to_ne_bytes()).unwrap(); // SNDHWM: never block
     push.connect(&last).unwrap();
