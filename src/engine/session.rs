@@ -667,3 +667,97 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::stream::tests::config;
+    use super::*;
+    use crate::io::command::Command;
+    use crate::io::reactor::{new_token, IoThread};
+    use crate::pipe::Read;
+    use crate::zmtp::{socket_types, Event};
+    use std::io::{Read as _, Write as _};
+    use std::os::unix::net::UnixStream;
+
+    /// Feeds what arrives on `b` to `peer` (and sends what it answers)
+    /// until it yields an event.
+    fn next_event(b: &mut UnixStream, peer: &mut Zmtp) -> Event {
+        loop {
+            flush(b, peer);
+            if let Some(ev) = peer.next_event(Instant::now()).unwrap() {
+                return ev;
+            }
+            let buf = peer.input_buf();
+            let n = b.read(buf).unwrap();
+            assert!(n > 0, "session closed the connection");
+            peer.input_commit(n);
+        }
+    }
+
+    fn flush(b: &mut UnixStream, peer: &mut Zmtp) {
+        while !peer.output().is_empty() {
+            b.write_all(peer.output()).unwrap();
+            let n = peer.output().len();
+            peer.consume_output(n);
+        }
+    }
+
+    fn wait_attach(mb: &Mailbox<Command>) -> (Pipe, PipeInfo) {
+        for _ in 0..500 {
+            if let Some(Command::Attach { pipe, info }) = mb.try_recv() {
+                return (pipe, info);
+            }
+            mb.wait(Some(Duration::from_millis(10))).unwrap();
+        }
+        panic!("no pipe attached");
+    }
+
+    /// An accepted session attaches a pipe once the handshake is done,
+    /// moves messages both ways, and closes the pipe when the peer leaves.
+    #[test]
+    fn accepted_session_glues_pipe_and_connection() {
+        let io = IoThread::start(0).unwrap();
+        let ctx = Arc::new(CtxInner::default());
+        let socket = Arc::new(SocketShared::new(Mailbox::new().unwrap()));
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let opts = Options::new(socket_types::PAIR, true);
+        let s = Session::accepted(OwnedFd::from(a), String::new(), socket.clone(), &ctx, opts);
+        io.send(IoCmd::Register {
+            token: new_token(),
+            obj: Box::new(s),
+        });
+        let mut peer = Zmtp::new(config(socket_types::PAIR), Instant::now());
+        flush(&mut b, &mut peer);
+        assert!(matches!(next_event(&mut b, &mut peer), Event::Ready(_)));
+        flush(&mut b, &mut peer);
+        let (mut pipe, info) = wait_attach(&socket.mailbox);
+        assert!(!info.locally_initiated);
+        assert!(info.direct_recv.is_some());
+        // Socket → peer.
+        pipe.write(Msg::from_slice(b"to peer")).unwrap();
+        let Event::Msg(m) = next_event(&mut b, &mut peer) else {
+            panic!("not a message")
+        };
+        assert_eq!(m.data(), b"to peer");
+        // Peer → socket.
+        peer.encode(&Msg::from_slice(b"to socket"));
+        flush(&mut b, &mut peer);
+        let got = (0..500).find_map(|_| match pipe.read() {
+            Read::Msg(m) => Some(m),
+            _ => {
+                std::thread::sleep(Duration::from_millis(5));
+                None
+            }
+        });
+        assert_eq!(got.unwrap().data(), b"to socket");
+        // The peer leaves: the session ends and the pipe closes.
+        drop(b);
+        let closed = (0..500).any(|_| {
+            std::thread::sleep(Duration::from_millis(5));
+            matches!(pipe.read(), Read::Closed)
+        });
+        assert!(closed);
+        io.stop();
+    }
+}
