@@ -208,10 +208,7 @@ pub fn wait<T>(
             n += 1;
         }
     }
-    loop {
-        let Some(ms) = poll_ms(deadline) else {
-            break;
-        };
+    while let Some(ms) = poll_ms(deadline) {
         for p in &mut pfds[..n] {
             p.revents = 0;
         }

@@ -324,8 +324,7 @@ impl Pipe {
     pub fn read(&mut self) -> Read {
         loop {
             let h = &self.shared.halves[1 - self.side];
-            // SAFETY (all queue calls here): this end is the only reader of
-            // its in half.
+            // SAFETY: this end is the only reader of its in half.
             let m = match unsafe { h.queue.read() } {
                 Some(m) => m,
                 None => {

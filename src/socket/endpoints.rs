@@ -10,7 +10,7 @@ use crate::engine::{self, Addr, Bound, Started};
 use crate::error::{Errno, Result};
 use crate::transport::{self, ipc, tcp, Endpoint};
 
-pub(super) enum RecKind {
+enum RecKind {
     Listener(Started),
     Session {
         started: Started,
@@ -28,8 +28,8 @@ pub(super) enum RecKind {
 /// A bound or connected endpoint of a socket (for unbind/disconnect/close).
 pub(super) struct EndpointRec {
     /// The resolved bind string, or the connect string as given.
-    pub uri: String,
-    pub kind: RecKind,
+    uri: String,
+    kind: RecKind,
 }
 
 impl EndpointRec {
@@ -45,15 +45,20 @@ impl EndpointRec {
 }
 
 /// L4: types for which a repeated connect to one endpoint is a no-op.
-pub(super) fn is_single_connect(socket_type: i32) -> bool {
+fn is_single_connect(socket_type: i32) -> bool {
     use crate::zmtp::socket_types::{DEALER, PUB, REQ, SUB};
     matches!(socket_type, DEALER | SUB | PUB | REQ)
 }
 
 impl Socket {
+    fn record(&mut self, uri: &str, kind: RecKind) {
+        let uri = uri.to_string();
+        self.endpoints.push(EndpointRec { uri, kind });
+    }
+
     /// Has this socket already connected to `uri` (and is a type for which
     /// that makes a second connect a no-op)?
-    pub(super) fn already_connected(&self, uri: &str) -> bool {
+    fn already_connected(&self, uri: &str) -> bool {
         is_single_connect(self.socket_type()) && self.endpoints.iter().any(|e| e.uri == uri)
     }
 
@@ -72,14 +77,16 @@ impl Socket {
                 let uri = l.endpoint.clone();
                 (Bound::Ipc(l), uri)
             }
-            Endpoint::Inproc(name) => return inproc::bind(self, &name),
+            Endpoint::Inproc(name) => {
+                inproc::bind(self, &name)?;
+                let uri = format!("inproc://{name}");
+                self.record(&uri, RecKind::InprocBind { name });
+                return Ok(uri);
+            }
             _ => return Err(Errno::EPROTONOSUPPORT),
         };
         let started = engine::listen(bound, &self.shared, &self.ctx, opts)?;
-        self.endpoints.push(EndpointRec {
-            uri: uri.clone(),
-            kind: RecKind::Listener(started),
-        });
+        self.record(&uri, RecKind::Listener(started));
         Ok(uri)
     }
 
@@ -88,7 +95,13 @@ impl Socket {
         let target = match transport::parse(addr)? {
             Endpoint::Tcp(a) => Addr::Tcp(tcp::parse_connect(&a)?),
             Endpoint::Ipc(p) => Addr::Ipc(p),
-            Endpoint::Inproc(name) => return inproc::connect(self, addr, &name),
+            Endpoint::Inproc(name) if name.is_empty() => return Err(Errno::EINVAL),
+            Endpoint::Inproc(_) if self.already_connected(addr) => return Ok(()),
+            Endpoint::Inproc(name) => {
+                let pipe_uid = inproc::connect(self, &name)?;
+                self.record(addr, RecKind::InprocConnect { pipe_uid });
+                return Ok(());
+            }
             _ => return Err(Errno::EPROTONOSUPPORT),
         };
         // L4: a repeated connect to the same endpoint is a no-op for these types.
@@ -102,13 +115,8 @@ impl Socket {
             self.attach_local(sock_end, Some(direct));
             uid
         });
-        self.endpoints.push(EndpointRec {
-            uri: addr.to_string(),
-            kind: RecKind::Session {
-                started: c.started,
-                pipe_uid,
-            },
-        });
+        let started = c.started;
+        self.record(addr, RecKind::Session { started, pipe_uid });
         Ok(())
     }
 

@@ -6,7 +6,6 @@
 //! the reader's RCVHWM, unlimited if either is (BEHAVIOUR P3, P4); each
 //! side is greeted with the other's routing id, as a ZMTP handshake would.
 
-use super::endpoints::{EndpointRec, RecKind};
 use super::Socket;
 use crate::ctx::{InprocBound, InprocPending};
 use crate::error::{Errno, Result};
@@ -38,7 +37,9 @@ fn accepted() -> PipeInfo {
     }
 }
 
-pub(super) fn bind(s: &mut Socket, name: &str) -> Result<String> {
+/// Binds `name`; the pipes of connects that were waiting for it are
+/// attached now.
+pub(super) fn bind(s: &mut Socket, name: &str) -> Result<()> {
     if name.is_empty() {
         return Err(Errno::EINVAL);
     }
@@ -71,23 +72,12 @@ pub(super) fn bind(s: &mut Socket, name: &str) -> Result<String> {
         let _ = pipe.write(routing_id_msg(&rid));
         s.attach_pipe(pipe, accepted());
     }
-    let uri = format!("inproc://{name}");
-    s.endpoints.push(EndpointRec {
-        uri: uri.clone(),
-        kind: RecKind::InprocBind {
-            name: name.to_string(),
-        },
-    });
-    Ok(uri)
+    Ok(())
 }
 
-pub(super) fn connect(s: &mut Socket, uri: &str, name: &str) -> Result<()> {
-    if name.is_empty() {
-        return Err(Errno::EINVAL);
-    }
-    if s.already_connected(uri) {
-        return Ok(());
-    }
+/// Connects to `name` (not empty), bound or not yet; returns the id of our
+/// pipe end.
+pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
     let (sndhwm, rcvhwm, rid) = {
         let o = &s.core.options;
         (o.sndhwm, o.rcvhwm, o.routing_id.clone())
@@ -119,11 +109,7 @@ pub(super) fn connect(s: &mut Socket, uri: &str, name: &str) -> Result<()> {
     };
     let uid = mine.id();
     s.attach_local(mine, None);
-    s.endpoints.push(EndpointRec {
-        uri: uri.to_string(),
-        kind: RecKind::InprocConnect { pipe_uid: uid },
-    });
-    Ok(())
+    Ok(uid)
 }
 
 /// The name is no longer bound (unbind, socket close).
