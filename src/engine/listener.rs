@@ -122,3 +122,55 @@ impl IoObject for Listener {
         self.shut(r, linger);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::session::tests::{flush, next_event, wait_attach};
+    use super::super::stream::tests::config;
+    use super::*;
+    use crate::io::mailbox::Mailbox;
+    use crate::io::reactor::{IoCmd, IoThread};
+    use crate::zmtp::{socket_types, Event, Zmtp};
+    use std::time::Instant;
+
+    /// Each accepted connection gets a session; closing the listener stops
+    /// accepting.
+    #[test]
+    fn accepts_and_starts_a_session_per_connection() {
+        let io = IoThread::start(0).unwrap();
+        let ctx = Arc::new(CtxInner::default());
+        let socket = Arc::new(SocketShared::new(Mailbox::new().unwrap()));
+        let opts = Options::new(socket_types::PAIR, true);
+        let so = super::super::sock_opts(&opts);
+        let sa = tcp::resolve_bind("127.0.0.1:*", false).unwrap();
+        let (fd, addr) = tcp::listen(sa, &so).unwrap();
+        let token = new_token();
+        let l = Listener::new(Bound::Tcp(fd), socket.clone(), ctx.clone(), opts);
+        io.send(IoCmd::Register {
+            token,
+            obj: Box::new(l),
+        });
+        for _ in 0..2 {
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            c.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+                .unwrap();
+            let mut peer = Zmtp::new(config(socket_types::PAIR), Instant::now());
+            flush(&mut c, &mut peer);
+            assert!(matches!(next_event(&mut c, &mut peer), Event::Ready(_)));
+            flush(&mut c, &mut peer);
+            let (_pipe, info) = wait_attach(&socket.mailbox);
+            assert!(!info.locally_initiated);
+        }
+        io.send(IoCmd::Close {
+            token,
+            linger: false,
+        });
+        // Closed: a new connection is refused once the fd is gone.
+        let refused = (0..200).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            std::net::TcpStream::connect(addr).is_err()
+        });
+        assert!(refused);
+        io.stop();
+    }
+}

@@ -669,22 +669,24 @@ impl Session {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::stream::tests::config;
     use super::*;
     use crate::io::command::Command;
     use crate::io::reactor::{new_token, IoThread};
     use crate::pipe::Read;
     use crate::zmtp::{socket_types, Event};
-    use std::io::{Read as _, Write as _};
     use std::os::unix::net::UnixStream;
 
     /// Feeds what arrives on `b` to `peer` (and sends what it answers)
     /// until it yields an event.
-    fn next_event(b: &mut UnixStream, peer: &mut Zmtp) -> Event {
+    pub fn next_event<S: std::io::Read + std::io::Write>(b: &mut S, peer: &mut Zmtp) -> Event {
         loop {
+            let ev = peer.next_event(Instant::now()).unwrap();
+            // What decoding queued (the rest of the greeting, READY) goes
+            // out before we wait for more.
             flush(b, peer);
-            if let Some(ev) = peer.next_event(Instant::now()).unwrap() {
+            if let Some(ev) = ev {
                 return ev;
             }
             let buf = peer.input_buf();
@@ -694,7 +696,7 @@ mod tests {
         }
     }
 
-    fn flush(b: &mut UnixStream, peer: &mut Zmtp) {
+    pub fn flush<S: std::io::Write>(b: &mut S, peer: &mut Zmtp) {
         while !peer.output().is_empty() {
             b.write_all(peer.output()).unwrap();
             let n = peer.output().len();
@@ -702,7 +704,7 @@ mod tests {
         }
     }
 
-    fn wait_attach(mb: &Mailbox<Command>) -> (Pipe, PipeInfo) {
+    pub fn wait_attach(mb: &Mailbox<Command>) -> (Pipe, PipeInfo) {
         for _ in 0..500 {
             if let Some(Command::Attach { pipe, info }) = mb.try_recv() {
                 return (pipe, info);
