@@ -6,6 +6,7 @@
 
 #![allow(clippy::missing_safety_doc)]
 
+pub mod constants;
 pub mod ctx;
 pub mod engine;
 pub mod error;

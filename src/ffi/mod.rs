@@ -37,7 +37,6 @@
 //! without its memory being touched.
 
 pub mod boundary;
-pub mod constants;
 pub mod ctx;
 pub mod draft;
 pub mod msg;
@@ -48,5 +47,5 @@ pub mod timers;
 pub mod types;
 pub mod util;
 
-pub use constants::*;
+pub use crate::constants::*;
 pub use types::*;
