@@ -15,6 +15,7 @@ pub mod io;
 pub mod msg;
 pub mod options;
 pub mod pipe;
+pub mod random;
 pub mod socket;
 pub mod transport;
 pub mod z85;

@@ -5,8 +5,8 @@ use super::*;
 use crate::constants::*;
 use crate::error::Errno;
 use crate::z85;
-use std::net::IpAddr;
 use crate::zmtp::socket_types::{DEALER, ROUTER};
+use std::net::IpAddr;
 
 fn i(x: i32) -> [u8; 4] {
     x.to_ne_bytes()
