@@ -4,8 +4,7 @@
 //! ENOTSUP after the argument checks libzmq makes.
 
 use super::boundary::{guard, read_tag};
-use super::ctx::ctx_ref;
-use super::socket::socket_mut;
+use super::handle::{ctx_ref, socket_mut};
 use super::types::{zmq_fd_t, zmq_poller_event_t};
 use crate::error::{Errno, Result};
 use std::ffi::{c_char, c_int, c_long, c_short, c_void};

@@ -28,8 +28,8 @@
 //!
 //! # Handles
 //!
-//! `zmq_ctx_new` returns a [`ctx::CtxHandle`] and `zmq_socket` a
-//! [`socket::SocketHandle`]. After `zmq_close` the socket handle's shell stays
+//! `zmq_ctx_new` returns a [`handle::CtxHandle`] and `zmq_socket` a
+//! [`handle::SocketHandle`]. After `zmq_close` the socket handle's shell stays
 //! allocated with a dead tag, so later calls give ENOTSOCK instead of touching
 //! freed memory; the shells are freed when their context is terminated.
 //! Context handles are also looked up in a list of live contexts before they
@@ -39,6 +39,7 @@
 pub mod boundary;
 pub mod ctx;
 pub mod draft;
+pub mod handle;
 pub mod msg;
 pub mod poll;
 pub mod proxy;
