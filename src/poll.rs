@@ -13,6 +13,7 @@ use crate::constants::{
 use crate::error::{Errno, Result};
 use crate::options::OptVal;
 use crate::socket::Socket;
+use std::ffi::c_long;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
@@ -92,13 +93,13 @@ pub enum SigMask<'a> {
     Set(Option<&'a libc::sigset_t>),
 }
 
-/// Waits until one of `items` is ready or `timeout_ms` pass (-1: no limit,
+/// Waits until one of `items` is ready or `timeout_ms` pass (C's `long`; -1: no limit,
 /// 0: just check), and writes each item's events. Returns the number of
 /// items with events (0 on timeout). ETERM when a socket's context was
 /// terminated, EINTR when a signal interrupts the wait.
 pub fn poll<I: Items + ?Sized>(
     items: &mut I,
-    timeout_ms: i64,
+    timeout_ms: c_long,
     sigmask: SigMask<'_>,
 ) -> Result<usize> {
     if items.is_empty() {
@@ -201,7 +202,7 @@ fn from_poll_events(revents: i16) -> i16 {
 }
 
 /// The wait of one poll(2)/ppoll(2) call, in ms (-1: for ever).
-fn wait_ms(first_pass: bool, timeout_ms: i64, deadline: Option<Instant>) -> i32 {
+fn wait_ms(first_pass: bool, timeout_ms: c_long, deadline: Option<Instant>) -> i32 {
     if first_pass {
         return 0;
     }
@@ -247,7 +248,7 @@ fn sys_poll(fds: &mut [libc::pollfd], ms: i32, sigmask: SigMask<'_>) -> Result<(
 /// A wait with no items: sleep for `timeout_ms`. With -1 this blocks until a
 /// signal arrives (then fails with EINTR) — libzmq would instead sleep about
 /// 71 minutes (BEHAVIOUR B6).
-fn sleep_only(timeout_ms: i64, sigmask: SigMask<'_>) -> Result<usize> {
+fn sleep_only(timeout_ms: c_long, sigmask: SigMask<'_>) -> Result<usize> {
     if timeout_ms == 0 {
         return Ok(0);
     }

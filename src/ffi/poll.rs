@@ -74,7 +74,7 @@ pub unsafe extern "C" fn zmq_poll(
     guard("zmq_poll", -1, || {
         // SAFETY: the caller passes nitems_ items.
         let mut items = unsafe { c_items(items_, nitems_)? };
-        poll::poll(&mut items, timeout_.into(), SigMask::Keep).map(|n| n as c_int)
+        poll::poll(&mut items, timeout_, SigMask::Keep).map(|n| n as c_int)
     })
 }
 
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn zmq_ppoll(
         let mut items = unsafe { c_items(items_, nitems_)? };
         // SAFETY: the caller passes NULL or a valid sigset.
         let mask = SigMask::Set(unsafe { sigmask_.as_ref() });
-        poll::poll(&mut items, timeout_.into(), mask).map(|n| n as c_int)
+        poll::poll(&mut items, timeout_, mask).map(|n| n as c_int)
     })
 }
 
