@@ -224,8 +224,35 @@ pub const ZMQ_STREAMER: c_int = 1;
 pub const ZMQ_FORWARDER: c_int = 2;
 pub const ZMQ_QUEUE: c_int = 3;
 
+/// Declares constants whose C text is written in `cbindgen.toml`, and a
+/// table of their names and values for the test that compares the two.
+macro_rules! table {
+    ($table:ident; $($(#[$doc:meta])* $name:ident = $value:expr;)*) => {
+        $($(#[$doc])* pub const $name: c_int = $value;)*
+        /// Every constant of this module, by name (for the header test).
+        pub const $table: &[(&str, c_int)] = &[$((stringify!($name), $name)),*];
+    };
+}
+
 pub use draft::*;
 pub use errors::*;
+pub use version::*;
+
+/// The library version (`zmq_version`). In `zmq.h` these are raw text of
+/// `cbindgen.toml`, next to the `ZMQ_MAKE_VERSION` macro; `tests/header.rs`
+/// checks them against [`version::VERSION_TABLE`].
+///
+/// cbindgen:ignore
+pub mod version {
+    use std::ffi::c_int;
+
+    table! {
+        VERSION_TABLE;
+        ZMQ_VERSION_MAJOR = 4;
+        ZMQ_VERSION_MINOR = 3;
+        ZMQ_VERSION_PATCH = 5;
+    }
+}
 
 /// ZeroMQ's own error numbers (`errno` values). In `zmq.h` they are raw text
 /// of `cbindgen.toml` (`#ifndef` guards); the POSIX numbers ZeroMQ also uses
@@ -247,25 +274,16 @@ pub mod errors {
     pub const EMTHREAD: c_int = ZMQ_HAUSNUMERO + 54;
 }
 
-/// Declares the draft constants and, for the test that compares them with
-/// the C text in `cbindgen.toml`, a table of their names and values.
-macro_rules! draft_constants {
-    ($($(#[$doc:meta])* $name:ident = $value:expr;)*) => {
-        $($(#[$doc])* pub const $name: c_int = $value;)*
-        /// Every draft constant, by name (for the header test).
-        pub const TABLE: &[(&str, c_int)] = &[$((stringify!($name), $name)),*];
-    };
-}
-
 /// The draft API's numeric constants (`ZMQ_BUILD_DRAFT_API`). Their C text is
 /// the trailer of `cbindgen.toml`: `tests/header.rs` checks it against
-/// [`draft::TABLE`].
+/// [`draft::DRAFT_TABLE`].
 ///
 /// cbindgen:ignore
 pub mod draft {
     use std::ffi::c_int;
 
-    draft_constants! {
+    table! {
+        DRAFT_TABLE;
         /// Draft socket types.
         ZMQ_SERVER = 12;
         ZMQ_CLIENT = 13;

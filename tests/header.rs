@@ -688,12 +688,17 @@ fn every_function_is_declared_in_its_section() {
     }
 }
 
-/// The draft constants are C text in `cbindgen.toml` (they need the
-/// `ZMQ_BUILD_DRAFT_API` guard) and Rust constants in `src/constants.rs`:
-/// every integer `#define` of the one must be the value of the other, and
-/// every Rust draft constant must be in the header.
+/// The draft constants (they need the `ZMQ_BUILD_DRAFT_API` guard) and the
+/// version numbers are C text in `cbindgen.toml` and Rust constants in
+/// `src/constants.rs`: every integer `#define` of the one must be the value
+/// of the other, and every such Rust constant must be in the header.
 #[test]
-fn draft_constants_match_the_crate() {
+fn raw_text_constants_match_the_crate() {
+    let table: Vec<(&str, i32)> = zmq::constants::draft::DRAFT_TABLE
+        .iter()
+        .chain(zmq::constants::version::VERSION_TABLE)
+        .copied()
+        .collect();
     let toml = std::fs::read_to_string(root().join("cbindgen.toml")).unwrap();
     let mut seen = Vec::new();
     for line in toml.lines() {
@@ -708,15 +713,12 @@ fn draft_constants_match_the_crate() {
             None => value.parse::<i64>(),
         };
         let Ok(value) = parsed else { continue };
-        if let Some(&(_, ours)) = zmq::constants::draft::TABLE
-            .iter()
-            .find(|(n, _)| *n == name)
-        {
+        if let Some(&(_, ours)) = table.iter().find(|(n, _)| *n == name) {
             assert_eq!(i64::from(ours), value, "{name}");
             seen.push(name);
         }
     }
-    for (name, _) in zmq::constants::draft::TABLE {
+    for (name, _) in &table {
         assert!(seen.contains(name), "{name} is not in cbindgen.toml");
     }
 }

@@ -93,6 +93,7 @@ pub unsafe extern "C" fn zmq_ctx_destroy(context_: *mut c_void) -> c_int {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::*;
     use crate::ffi::boundary::errno;
 
     #[test]
@@ -102,7 +103,10 @@ mod tests {
             assert_eq!(zmq_ctx_term(std::ptr::null_mut()), -1);
             assert_eq!(errno(), libc::EFAULT);
             let mut junk = [0u64; 8];
-            assert_eq!(zmq_ctx_get(junk.as_mut_ptr() as *mut c_void, 1), -1);
+            assert_eq!(
+                zmq_ctx_get(junk.as_mut_ptr() as *mut c_void, ZMQ_IO_THREADS),
+                -1
+            );
             assert_eq!(errno(), libc::EFAULT);
         }
     }
@@ -113,18 +117,18 @@ mod tests {
         assert!(!c.is_null());
         // SAFETY: c is a live context.
         unsafe {
-            assert_eq!(zmq_ctx_get(c, 1), 1);
-            assert_eq!(zmq_ctx_set(c, 1, 2), 0);
-            assert_eq!(zmq_ctx_get(c, 1), 2);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), 1);
+            assert_eq!(zmq_ctx_set(c, ZMQ_IO_THREADS, 2), 0);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), 2);
             assert_eq!(zmq_ctx_set(c, 9999, 2), -1);
             assert_eq!(errno(), libc::EINVAL);
-            assert_eq!(zmq_ctx_get(c, 6), 64);
+            assert_eq!(zmq_ctx_get(c, ZMQ_MSG_T_SIZE), 64);
             assert_eq!(zmq_ctx_shutdown(c), 0);
             assert_eq!(zmq_ctx_term(c), 0);
             // Freed: rejected without reading it.
             assert_eq!(zmq_ctx_term(c), -1);
             assert_eq!(errno(), libc::EFAULT);
-            assert_eq!(zmq_ctx_get(c, 1), -1);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), -1);
             assert_eq!(errno(), libc::EFAULT);
         }
         assert!(zmq_init(-1).is_null());
@@ -132,7 +136,7 @@ mod tests {
         let c = zmq_init(0);
         // SAFETY: c is a live context.
         unsafe {
-            assert_eq!(zmq_ctx_get(c, 1), 0);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), 0);
             assert_eq!(zmq_term(c), 0);
         }
     }

@@ -348,6 +348,7 @@ fn malloc_copy(data: &[u8]) -> Result<libc::iovec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::*;
     use crate::ffi::boundary::errno;
     use crate::ffi::ctx::{zmq_ctx_new, zmq_ctx_term};
 
@@ -366,7 +367,7 @@ mod tests {
             let mut opt = 0i32;
             let mut len = 4usize;
             assert_eq!(
-                zmq_getsockopt(j, 16, &mut opt as *mut i32 as *mut c_void, &mut len),
+                zmq_getsockopt(j, ZMQ_TYPE, &mut opt as *mut i32 as *mut c_void, &mut len),
                 -1
             );
             assert_eq!(errno(), Errno::ENOTSOCK.0);
@@ -398,7 +399,7 @@ mod tests {
         let c = zmq_ctx_new();
         // SAFETY: c is a live context; s is used by one thread at a time.
         unsafe {
-            let s = zmq_socket(c, 0);
+            let s = zmq_socket(c, ZMQ_PAIR);
             if s.is_null() {
                 eprintln!(
                     "PAIR sockets not available yet (errno {}): skipping",
@@ -414,7 +415,7 @@ mod tests {
             assert_eq!(errno(), Errno::ENOTSOCK.0);
             // zmq_ctx_term blocks until the open socket is closed elsewhere;
             // the socket's blocking calls fail with ETERM meanwhile.
-            let s = zmq_socket(c, 0) as usize;
+            let s = zmq_socket(c, ZMQ_PAIR) as usize;
             let t = std::thread::spawn(move || {
                 let s = s as *mut c_void;
                 let mut buf = [0u8; 4];
