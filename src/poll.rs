@@ -93,8 +93,8 @@ pub enum SigMask<'a> {
     Set(Option<&'a libc::sigset_t>),
 }
 
-/// Waits until one of `items` is ready or `timeout_ms` pass (C's `long`; -1: no limit,
-/// 0: just check), and writes each item's events. Returns the number of
+/// Waits until one of `items` is ready or `timeout_ms` pass (C's `long`;
+/// -1: no limit, 0: just check), and writes each item's events. Returns the number of
 /// items with events (0 on timeout). ETERM when a socket's context was
 /// terminated, EINTR when a signal interrupts the wait.
 pub fn poll<I: Items + ?Sized>(

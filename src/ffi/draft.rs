@@ -309,7 +309,7 @@ mod tests {
             assert_eq!(
                 zmq_ctx_set_ext(
                     std::ptr::null_mut(),
-                    1,
+                    ZMQ_IO_THREADS,
                     &v as *const c_int as *const c_void,
                     4
                 ),
