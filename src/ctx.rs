@@ -14,21 +14,17 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-/// Context option numbers (zmq_ctx_set).
+/// Context option numbers (zmq_ctx_set) by their short names; the values
+/// are the `ZMQ_*` constants of [`crate::constants`].
 pub mod opt {
-    pub const IO_THREADS: i32 = 1;
-    pub const MAX_SOCKETS: i32 = 2;
-    pub const SOCKET_LIMIT: i32 = 3;
-    pub const THREAD_PRIORITY: i32 = 3;
-    pub const THREAD_SCHED_POLICY: i32 = 4;
-    pub const MAX_MSGSZ: i32 = 5;
-    pub const MSG_T_SIZE: i32 = 6;
-    pub const THREAD_AFFINITY_CPU_ADD: i32 = 7;
-    pub const THREAD_AFFINITY_CPU_REMOVE: i32 = 8;
-    pub const THREAD_NAME_PREFIX: i32 = 9;
-    pub const IPV6: i32 = 42;
-    pub const BLOCKY: i32 = 70;
-    pub const ZERO_COPY_RECV: i32 = 10;
+    pub use crate::constants::{
+        ZMQ_BLOCKY as BLOCKY, ZMQ_IO_THREADS as IO_THREADS, ZMQ_IPV6 as IPV6,
+        ZMQ_MAX_MSGSZ as MAX_MSGSZ, ZMQ_MAX_SOCKETS as MAX_SOCKETS, ZMQ_MSG_T_SIZE as MSG_T_SIZE,
+        ZMQ_SOCKET_LIMIT as SOCKET_LIMIT, ZMQ_THREAD_AFFINITY_CPU_ADD as THREAD_AFFINITY_CPU_ADD,
+        ZMQ_THREAD_AFFINITY_CPU_REMOVE as THREAD_AFFINITY_CPU_REMOVE,
+        ZMQ_THREAD_NAME_PREFIX as THREAD_NAME_PREFIX, ZMQ_THREAD_PRIORITY as THREAD_PRIORITY,
+        ZMQ_THREAD_SCHED_POLICY as THREAD_SCHED_POLICY, ZMQ_ZERO_COPY_RECV as ZERO_COPY_RECV,
+    };
 }
 
 #[derive(Debug, Clone)]
@@ -48,13 +44,13 @@ pub struct CtxOptions {
 impl Default for CtxOptions {
     fn default() -> Self {
         CtxOptions {
-            io_threads: 1,
-            max_sockets: 1023,
+            io_threads: crate::constants::ZMQ_IO_THREADS_DFLT,
+            max_sockets: crate::constants::ZMQ_MAX_SOCKETS_DFLT,
             ipv6: false,
             blocky: true,
             max_msgsz: i32::MAX,
-            thread_priority: -1,
-            thread_sched_policy: -1,
+            thread_priority: crate::constants::ZMQ_THREAD_PRIORITY_DFLT,
+            thread_sched_policy: crate::constants::ZMQ_THREAD_SCHED_POLICY_DFLT,
             thread_name_prefix: -1,
             affinity_cpus: Vec::new(),
             zero_copy_recv: true,

@@ -1,8 +1,10 @@
 //! Error numbers with libzmq's values. Core code returns `Result<T>`; only
 //! `ffi::boundary` turns an `Errno` into the C library's `errno`.
 
+use crate::constants::errors;
+
 /// ZeroMQ's base for its own error numbers (`ZMQ_HAUSNUMERO`).
-pub const HAUSNUMERO: i32 = 156_384_712;
+pub use errors::ZMQ_HAUSNUMERO as HAUSNUMERO;
 
 /// An error number exactly as C sees it in `errno`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -39,13 +41,13 @@ impl Errno {
     pub const EHOSTUNREACH: Errno = Errno(libc::EHOSTUNREACH);
     pub const ENETRESET: Errno = Errno(libc::ENETRESET);
     /// Operation cannot be accomplished in current state.
-    pub const EFSM: Errno = Errno(HAUSNUMERO + 51);
+    pub const EFSM: Errno = Errno(errors::EFSM);
     /// The protocol is not compatible with the socket type.
-    pub const ENOCOMPATPROTO: Errno = Errno(HAUSNUMERO + 52);
+    pub const ENOCOMPATPROTO: Errno = Errno(errors::ENOCOMPATPROTO);
     /// Context was terminated.
-    pub const ETERM: Errno = Errno(HAUSNUMERO + 53);
+    pub const ETERM: Errno = Errno(errors::ETERM);
     /// No thread available.
-    pub const EMTHREAD: Errno = Errno(HAUSNUMERO + 54);
+    pub const EMTHREAD: Errno = Errno(errors::EMTHREAD);
 
     /// The errno of the last failed libc call on this thread.
     pub fn last_os() -> Errno {

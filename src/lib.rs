@@ -6,15 +6,20 @@
 
 #![allow(clippy::missing_safety_doc)]
 
+pub mod constants;
 pub mod ctx;
 pub mod engine;
 pub mod error;
 pub mod ffi;
 pub mod io;
+pub mod iov;
 pub mod msg;
 pub mod options;
 pub mod pipe;
+pub mod poll;
+pub mod random;
 pub mod socket;
+pub mod timers;
 pub mod transport;
 pub mod z85;
 pub mod zmtp;

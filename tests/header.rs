@@ -1,7 +1,8 @@
 //! The header: `include/zmq.h` must be exactly what cbindgen generates from
-//! `src/ffi` and `cbindgen.toml` (run with `UPDATE_HEADER=1` to rewrite it,
-//! which is what `make header` does), and it must compile as strict C89, C99
-//! and C++ with every constant equal to libzmq 4.3.5's value.
+//! `src/ffi`, `src/constants.rs` and `cbindgen.toml` (run with
+//! `UPDATE_HEADER=1` to rewrite it, which is what `make header` does), and it
+//! must compile as strict C89, C99 and C++ with every constant equal to
+//! libzmq 4.3.5's value.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,13 +11,15 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs cbindgen (the pinned dev-dependency) over `src/ffi`.
+/// Runs cbindgen (the pinned dev-dependency) over `src/ffi` (functions) and
+/// `src/constants.rs` (constants).
 fn generate() -> String {
     let root = root();
     let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         .with_src(root.join("src/ffi/mod.rs"))
+        .with_src(root.join("src/constants.rs"))
         .generate()
         .expect("cbindgen failed");
     let mut out = Vec::new();
@@ -682,5 +685,40 @@ fn every_function_is_declared_in_its_section() {
             declared(draft, f) && !declared(stable, f),
             "{f} must be declared only in the draft block"
         );
+    }
+}
+
+/// The draft constants (they need the `ZMQ_BUILD_DRAFT_API` guard) and the
+/// version numbers are C text in `cbindgen.toml` and Rust constants in
+/// `src/constants.rs`: every integer `#define` of the one must be the value
+/// of the other, and every such Rust constant must be in the header.
+#[test]
+fn raw_text_constants_match_the_crate() {
+    let table: Vec<(&str, i32)> = zmq::constants::draft::DRAFT_TABLE
+        .iter()
+        .chain(zmq::constants::version::VERSION_TABLE)
+        .copied()
+        .collect();
+    let toml = std::fs::read_to_string(root().join("cbindgen.toml")).unwrap();
+    let mut seen = Vec::new();
+    for line in toml.lines() {
+        let mut words = line.split_whitespace();
+        let (Some("#define"), Some(name), Some(value), None) =
+            (words.next(), words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        let parsed = match value.strip_prefix("0x") {
+            Some(hex) => i64::from_str_radix(hex, 16),
+            None => value.parse::<i64>(),
+        };
+        let Ok(value) = parsed else { continue };
+        if let Some(&(_, ours)) = table.iter().find(|(n, _)| *n == name) {
+            assert_eq!(i64::from(ours), value, "{name}");
+            seen.push(name);
+        }
+    }
+    for (name, _) in &table {
+        assert!(seen.contains(name), "{name} is not in cbindgen.toml");
     }
 }

@@ -111,7 +111,9 @@ impl Connecter {
         }
         let base = ms(self.ivl);
         if self.ivl_max <= 0 {
-            return Some(base + Duration::from_millis(random_u32() as u64 % self.ivl as u64));
+            return Some(
+                base + Duration::from_millis(crate::random::u32() as u64 % self.ivl as u64),
+            );
         }
         let max = ms(self.ivl_max);
         let cur = self.backoff;
@@ -122,25 +124,6 @@ impl Connecter {
 
 fn ms(v: i32) -> Duration {
     Duration::from_millis(v.max(0) as u64)
-}
-
-/// A random u32 (reconnect jitter): seeded per process, unlike libzmq (B2).
-fn random_u32() -> u32 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let mut x = STATE.load(Ordering::Relaxed);
-    if x == 0 {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1);
-        x = t ^ ((std::process::id() as u64) << 32) | 1;
-    }
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    STATE.store(x, Ordering::Relaxed);
-    (x >> 32) as u32
 }
 
 #[cfg(test)]

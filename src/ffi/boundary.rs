@@ -120,6 +120,16 @@ pub unsafe fn bytes_mut<'a>(p: *mut u8, len: usize, null_err: Errno) -> Result<&
     Ok(unsafe { std::slice::from_raw_parts_mut(p, len) })
 }
 
+/// An in/out length argument (`size_t *optvallen`, `size_t *count`): EINVAL
+/// for NULL.
+///
+/// # Safety
+/// `p` is NULL or points to a `size_t` the caller owns for `'a`.
+pub unsafe fn len_in_out<'a>(p: *mut usize) -> Result<&'a mut usize> {
+    // SAFETY: NULL or valid by the caller's contract.
+    unsafe { p.as_mut() }.ok_or(Errno::EINVAL)
+}
+
 /// Reads the tag word at the start of a handle, or None when the pointer is
 /// NULL or not aligned for one (so it cannot be one of our handles).
 ///

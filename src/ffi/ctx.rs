@@ -1,83 +1,15 @@
 //! Contexts: `zmq_ctx_*`, `zmq_init`, `zmq_term`, `zmq_ctx_destroy`.
 
-use super::boundary::{guard, read_tag};
-use super::socket::SocketHandle;
-use crate::ctx::Context;
-use crate::error::{Errno, Result};
-use parking_lot::Mutex;
+use super::boundary::guard;
+use super::handle::{ctx_ref, new_ctx, term_ctx};
+use crate::constants::ZMQ_IO_THREADS;
+use crate::error::Errno;
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicU32, Ordering};
-
-/// Tag of a live context handle (libzmq uses the same value).
-const CTX_TAG_LIVE: u32 = 0xabad_cafe;
-/// Tag written when the context is terminated.
-const CTX_TAG_DEAD: u32 = 0xdead_beef;
-
-/// A closed socket's shell, kept until its context is terminated.
-pub(crate) struct Shell(pub(crate) *mut SocketHandle);
-// SAFETY: a shell is an inert allocation (dead tag, no socket) that only the
-// terminating thread frees.
-unsafe impl Send for Shell {}
-
-/// What `void *context` points to.
-#[repr(C)]
-pub struct CtxHandle {
-    /// [`CTX_TAG_LIVE`] while usable; must stay the first field.
-    tag: AtomicU32,
-    pub(crate) ctx: Context,
-    /// Shells of sockets closed by the application (see the module docs of
-    /// `ffi`): freed by `zmq_ctx_term`.
-    pub(crate) closed: Mutex<Vec<Shell>>,
-}
-
-impl CtxHandle {
-    fn new() -> CtxHandle {
-        CtxHandle {
-            tag: AtomicU32::new(CTX_TAG_LIVE),
-            ctx: Context::new(),
-            closed: Mutex::new(Vec::new()),
-        }
-    }
-}
-
-/// Addresses of the context handles that `zmq_ctx_new`/`zmq_init` returned
-/// and `zmq_ctx_term` has not freed yet. A context pointer is looked up here
-/// before it is read, so a terminated (freed) context or a stray pointer gives
-/// EFAULT without touching its memory. Contexts are few and this is not on
-/// the message path, so a locked list is enough.
-static LIVE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-
-/// Hands a new context to C, recording it as live.
-fn publish(h: Box<CtxHandle>) -> *mut c_void {
-    let p = Box::into_raw(h) as *mut c_void;
-    LIVE.lock().push(p as usize);
-    p
-}
-
-/// The live context behind `p`: EFAULT for NULL, garbage or terminated ones.
-///
-/// # Safety
-/// If `p` is a context handle that has not been terminated, it stays alive
-/// for `'a` (no concurrent `zmq_ctx_term`). Any other value is rejected
-/// without being dereferenced.
-pub(crate) unsafe fn ctx_ref<'a>(p: *mut c_void) -> Result<&'a CtxHandle> {
-    if p.is_null() || !LIVE.lock().contains(&(p as usize)) {
-        return Err(Errno::EFAULT);
-    }
-    // SAFETY: a live context handle, allocated by `publish`.
-    match unsafe { read_tag(p) } {
-        // SAFETY: the live tag is only written by zmq_ctx_new into a CtxHandle.
-        Some(CTX_TAG_LIVE) => Ok(unsafe { &*(p as *const CtxHandle) }),
-        _ => Err(Errno::EFAULT),
-    }
-}
 
 /// Creates a new 0MQ context. Returns NULL on failure, with errno set.
 #[no_mangle]
 pub extern "C" fn zmq_ctx_new() -> *mut c_void {
-    guard("zmq_ctx_new", std::ptr::null_mut(), || {
-        Ok(publish(Box::new(CtxHandle::new())))
-    })
+    guard("zmq_ctx_new", std::ptr::null_mut(), || new_ctx(|_| Ok(())))
 }
 
 /// Terminates a context: shuts it down (blocked calls on its sockets return
@@ -88,20 +20,8 @@ pub extern "C" fn zmq_ctx_new() -> *mut c_void {
 #[no_mangle]
 pub unsafe extern "C" fn zmq_ctx_term(context_: *mut c_void) -> c_int {
     guard("zmq_ctx_term", -1, || {
-        // SAFETY: the caller passes a context handle (checked by its tag).
-        let h = unsafe { ctx_ref(context_)? };
-        h.ctx.term()?;
-        h.tag.store(CTX_TAG_DEAD, Ordering::Release);
-        LIVE.lock().retain(|&a| a != context_ as usize);
-        let shells = std::mem::take(&mut *h.closed.lock());
-        for s in shells {
-            // SAFETY: each shell was leaked by zmq_close with Box::into_raw and
-            // no socket of this context is open any more (term waited).
-            drop(unsafe { Box::from_raw(s.0) });
-        }
-        // SAFETY: created by zmq_ctx_new with Box::into_raw; every socket is
-        // closed, so nothing else refers to it.
-        drop(unsafe { Box::from_raw(context_ as *mut CtxHandle) });
+        // SAFETY: the caller passes a context handle (checked before use).
+        unsafe { term_ctx(context_)? };
         Ok(0)
     })
 }
@@ -152,9 +72,7 @@ pub extern "C" fn zmq_init(io_threads_: c_int) -> *mut c_void {
         if io_threads_ < 0 {
             return Err(Errno::EINVAL);
         }
-        let h = Box::new(CtxHandle::new());
-        h.ctx.set(crate::ctx::opt::IO_THREADS, io_threads_)?;
-        Ok(publish(h))
+        new_ctx(|ctx| ctx.set(ZMQ_IO_THREADS, io_threads_))
     })
 }
 
@@ -172,14 +90,10 @@ pub unsafe extern "C" fn zmq_ctx_destroy(context_: *mut c_void) -> c_int {
     unsafe { zmq_ctx_term(context_) }
 }
 
-/// Adds a shell to the list freed at termination.
-pub(crate) fn keep_shell(h: &CtxHandle, shell: *mut SocketHandle) {
-    h.closed.lock().push(Shell(shell));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::*;
     use crate::ffi::boundary::errno;
 
     #[test]
@@ -189,7 +103,10 @@ mod tests {
             assert_eq!(zmq_ctx_term(std::ptr::null_mut()), -1);
             assert_eq!(errno(), libc::EFAULT);
             let mut junk = [0u64; 8];
-            assert_eq!(zmq_ctx_get(junk.as_mut_ptr() as *mut c_void, 1), -1);
+            assert_eq!(
+                zmq_ctx_get(junk.as_mut_ptr() as *mut c_void, ZMQ_IO_THREADS),
+                -1
+            );
             assert_eq!(errno(), libc::EFAULT);
         }
     }
@@ -200,18 +117,18 @@ mod tests {
         assert!(!c.is_null());
         // SAFETY: c is a live context.
         unsafe {
-            assert_eq!(zmq_ctx_get(c, 1), 1);
-            assert_eq!(zmq_ctx_set(c, 1, 2), 0);
-            assert_eq!(zmq_ctx_get(c, 1), 2);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), 1);
+            assert_eq!(zmq_ctx_set(c, ZMQ_IO_THREADS, 2), 0);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), 2);
             assert_eq!(zmq_ctx_set(c, 9999, 2), -1);
             assert_eq!(errno(), libc::EINVAL);
-            assert_eq!(zmq_ctx_get(c, 6), 64);
+            assert_eq!(zmq_ctx_get(c, ZMQ_MSG_T_SIZE), 64);
             assert_eq!(zmq_ctx_shutdown(c), 0);
             assert_eq!(zmq_ctx_term(c), 0);
             // Freed: rejected without reading it.
             assert_eq!(zmq_ctx_term(c), -1);
             assert_eq!(errno(), libc::EFAULT);
-            assert_eq!(zmq_ctx_get(c, 1), -1);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), -1);
             assert_eq!(errno(), libc::EFAULT);
         }
         assert!(zmq_init(-1).is_null());
@@ -219,7 +136,7 @@ mod tests {
         let c = zmq_init(0);
         // SAFETY: c is a live context.
         unsafe {
-            assert_eq!(zmq_ctx_get(c, 1), 0);
+            assert_eq!(zmq_ctx_get(c, ZMQ_IO_THREADS), 0);
             assert_eq!(zmq_term(c), 0);
         }
     }

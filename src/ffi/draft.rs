@@ -4,8 +4,7 @@
 //! ENOTSUP after the argument checks libzmq makes.
 
 use super::boundary::{guard, read_tag};
-use super::ctx::ctx_ref;
-use super::socket::socket_mut;
+use super::handle::{ctx_ref, socket_mut};
 use super::types::{zmq_fd_t, zmq_poller_event_t};
 use crate::error::{Errno, Result};
 use std::ffi::{c_char, c_int, c_long, c_short, c_void};
@@ -276,6 +275,7 @@ pub unsafe extern "C" fn zmq_poller_remove_fd(poller: *mut c_void, fd: zmq_fd_t)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::*;
     use crate::ffi::boundary::errno;
     use crate::ffi::ctx::{zmq_ctx_new, zmq_ctx_term};
 
@@ -287,24 +287,29 @@ mod tests {
         // SAFETY: c is live; v and len are valid locals.
         unsafe {
             assert_eq!(
-                zmq_ctx_set_ext(c, 1, &v as *const c_int as *const c_void, len),
+                zmq_ctx_set_ext(c, ZMQ_IO_THREADS, &v as *const c_int as *const c_void, len),
                 0
             );
             v = 0;
             assert_eq!(
-                zmq_ctx_get_ext(c, 1, &mut v as *mut c_int as *mut c_void, &mut len),
+                zmq_ctx_get_ext(
+                    c,
+                    ZMQ_IO_THREADS,
+                    &mut v as *mut c_int as *mut c_void,
+                    &mut len
+                ),
                 0
             );
             assert_eq!(v, 3);
             assert_eq!(
-                zmq_ctx_set_ext(c, 1, &v as *const c_int as *const c_void, 2),
+                zmq_ctx_set_ext(c, ZMQ_IO_THREADS, &v as *const c_int as *const c_void, 2),
                 -1
             );
             assert_eq!(errno(), libc::EINVAL);
             assert_eq!(
                 zmq_ctx_set_ext(
                     std::ptr::null_mut(),
-                    1,
+                    ZMQ_IO_THREADS,
                     &v as *const c_int as *const c_void,
                     4
                 ),

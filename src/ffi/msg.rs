@@ -2,16 +2,10 @@
 
 use super::boundary::{bytes, c_str, guard, msg_close, msg_mut, msg_ref, msg_write};
 use super::types::{free_fn, zmq_free_fn, zmq_msg_t};
-use crate::error::Errno;
+use crate::constants::{ZMQ_GROUP_MAX_LENGTH, ZMQ_MORE, ZMQ_SHARED, ZMQ_SRCFD};
+use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use std::ffi::{c_char, c_int, c_void};
-
-/// `zmq_msg_get` property: more frames follow.
-const MORE: c_int = 1;
-/// `zmq_msg_get` property: the file descriptor the message came from.
-const SRCFD: c_int = 2;
-/// `zmq_msg_get` property: the data is shared with another message.
-const SHARED: c_int = 3;
 
 /// The `Msg` inside a `zmq_msg_t *`.
 fn as_msg(p: *const zmq_msg_t) -> *mut Msg {
@@ -105,18 +99,10 @@ pub unsafe extern "C" fn zmq_msg_move(dest_: *mut zmq_msg_t, src_: *mut zmq_msg_
         if dest_ == src_ {
             return Ok(0);
         }
-        let taken = src.take();
         // SAFETY: checks the magic word; dest_ and src_ differ.
-        match unsafe { msg_mut(as_msg(dest_)) } {
-            Ok(dest) => {
-                *dest = taken;
-                Ok(0)
-            }
-            Err(e) => {
-                *src = taken;
-                Err(e)
-            }
-        }
+        let dest = unsafe { msg_mut(as_msg(dest_))? };
+        *dest = src.take();
+        Ok(0)
     })
 }
 
@@ -178,19 +164,24 @@ pub unsafe extern "C" fn zmq_msg_get(msg_: *const zmq_msg_t, property_: c_int) -
     guard("zmq_msg_get", -1, || {
         // SAFETY: checks the magic word.
         let m = unsafe { msg_ref(as_msg(msg_))? };
-        match property_ {
-            MORE => Ok(m.more() as c_int),
-            SRCFD => {
-                let fd = m
-                    .metadata()
-                    .and_then(|md| md.get("__fd"))
-                    .and_then(|v| v.to_str().ok()?.parse().ok());
-                fd.ok_or(Errno::EINVAL)
-            }
-            SHARED => Ok(m.is_shared() as c_int),
-            _ => Err(Errno::EINVAL),
-        }
+        property(m, property_)
     })
+}
+
+/// The integer property `property` of `m` (`zmq_msg_get`).
+fn property(m: &Msg, property: c_int) -> Result<c_int> {
+    match property {
+        ZMQ_MORE => Ok(m.more() as c_int),
+        ZMQ_SRCFD => {
+            let fd = m
+                .metadata()
+                .and_then(|md| md.get("__fd"))
+                .and_then(|v| v.to_str().ok()?.parse().ok());
+            fd.ok_or(Errno::EINVAL)
+        }
+        ZMQ_SHARED => Ok(m.is_shared() as c_int),
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 /// Sets an integer property of a message. No property can be set: always
@@ -276,7 +267,7 @@ pub unsafe extern "C" fn zmq_msg_set_group(msg: *mut zmq_msg_t, group: *const c_
         unsafe { msg_ref(as_msg(msg))? };
         // SAFETY: the caller passes a NUL-terminated string.
         let g = unsafe { c_str(group)? };
-        if g.len() > 255 {
+        if g.len() > ZMQ_GROUP_MAX_LENGTH as usize {
             return Err(Errno::EINVAL);
         }
         Err(Errno::ENOTSUP)
@@ -314,7 +305,7 @@ mod tests {
             assert_eq!(errno(), libc::EFAULT);
             assert_eq!(zmq_msg_size(&m), 0);
             assert!(zmq_msg_data(&mut m).is_null());
-            assert_eq!(zmq_msg_get(&m, MORE), -1);
+            assert_eq!(zmq_msg_get(&m, ZMQ_MORE), -1);
             assert_eq!(zmq_msg_init_size(&mut m, 100), 0);
             assert_eq!(zmq_msg_size(&m), 100);
             assert_eq!(zmq_msg_close(&mut m), 0);
@@ -337,7 +328,7 @@ mod tests {
             );
             assert_eq!(zmq_msg_init(&mut b), 0);
             assert_eq!(zmq_msg_copy(&mut b, &mut a), 0);
-            assert_eq!(zmq_msg_get(&a, SHARED), 1);
+            assert_eq!(zmq_msg_get(&a, ZMQ_SHARED), 1);
             assert_eq!(zmq_msg_data(&mut a), zmq_msg_data(&mut b));
             // dest must be initialised.
             assert_eq!(zmq_msg_move(&mut c, &mut b), -1);
@@ -357,7 +348,7 @@ mod tests {
             );
             assert_eq!(zmq_msg_init(&mut b), 0);
             assert_eq!(zmq_msg_copy(&mut b, &mut a), 0);
-            assert_eq!(zmq_msg_get(&b, SHARED), 0);
+            assert_eq!(zmq_msg_get(&b, ZMQ_SHARED), 0);
             assert_ne!(zmq_msg_data(&mut a), zmq_msg_data(&mut b));
             assert_eq!(zmq_msg_close(&mut a), 0);
             assert_eq!(zmq_msg_close(&mut b), 0);
@@ -387,10 +378,10 @@ mod tests {
             assert_eq!(rc, 0);
             assert_eq!(zmq_msg_data(&mut m), data.as_mut_ptr() as *mut c_void);
             assert_eq!(zmq_msg_more(&m), 0);
-            assert_eq!(zmq_msg_get(&m, SRCFD), -1);
+            assert_eq!(zmq_msg_get(&m, ZMQ_SRCFD), -1);
             assert_eq!(zmq_msg_get(&m, 77), -1);
             assert_eq!(errno(), libc::EINVAL);
-            assert_eq!(zmq_msg_set(&mut m, MORE, 1), -1);
+            assert_eq!(zmq_msg_set(&mut m, ZMQ_MORE, 1), -1);
             assert_eq!(errno(), libc::EINVAL);
             assert!(zmq_msg_gets(&m, c"Socket-Type".as_ptr()).is_null());
             assert_eq!(errno(), libc::EINVAL);

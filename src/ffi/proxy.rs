@@ -3,7 +3,7 @@
 //! arguments as libzmq does they fail with ENOTSUP.
 
 use super::boundary::guard;
-use super::socket::socket_mut;
+use super::handle::socket_mut;
 use crate::error::{Errno, Result};
 use std::ffi::{c_char, c_int, c_void};
 

@@ -1,49 +1,13 @@
 //! Sockets: `zmq_socket`, `zmq_close`, options, bind/connect, and the send and
 //! receive family (`zmq_send`, `zmq_recv`, `zmq_msg_send`, ..., iovecs).
 
-use super::boundary::{bytes, bytes_mut, c_str, guard, msg_mut, read_tag};
-use super::ctx::{ctx_ref, keep_shell, CtxHandle};
+use super::boundary::{bytes, bytes_mut, c_str, guard, len_in_out, msg_mut};
+use super::handle::{close_socket, ctx_ref, new_socket, socket_mut};
 use super::types::zmq_msg_t;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
-use crate::socket::Socket;
-use std::cell::UnsafeCell;
+use crate::options::write_getsockopt;
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicU32, Ordering};
-
-/// Tag of a live socket handle (libzmq uses the same value).
-const SOCKET_TAG_LIVE: u32 = 0xbadd_ecaf;
-/// Tag of a closed socket's shell.
-const SOCKET_TAG_DEAD: u32 = 0xdead_beef;
-
-/// What `void *socket` points to.
-#[repr(C)]
-pub struct SocketHandle {
-    /// [`SOCKET_TAG_LIVE`] until `zmq_close`; must stay the first field.
-    tag: AtomicU32,
-    /// The context the socket belongs to (alive while the socket is open).
-    ctx: *const CtxHandle,
-    /// The socket; None after `zmq_close`. Only the thread currently using the
-    /// socket touches it (the C API's rule: one thread at a time).
-    socket: UnsafeCell<Option<Box<Socket>>>,
-}
-
-/// The open socket behind `p`: ENOTSOCK for NULL, garbage or closed sockets.
-///
-/// # Safety
-/// `p` is NULL or points to memory readable for 4 bytes; if it carries the
-/// live tag it is a `SocketHandle` used by this thread only for `'a`.
-pub(crate) unsafe fn socket_mut<'a>(p: *mut c_void) -> Result<&'a mut Socket> {
-    // SAFETY: forwarded contract.
-    if unsafe { read_tag(p) } != Some(SOCKET_TAG_LIVE) {
-        return Err(Errno::ENOTSOCK);
-    }
-    // SAFETY: the live tag is only written by zmq_socket into a SocketHandle;
-    // the caller's thread is the only one using the socket.
-    let h = unsafe { &*(p as *const SocketHandle) };
-    // SAFETY: as above, no other reference to the cell's contents exists.
-    unsafe { (*h.socket.get()).as_deref_mut() }.ok_or(Errno::ENOTSOCK)
-}
 
 /// Returns a message's size as libzmq's send and receive functions report it.
 fn size_result(len: usize) -> c_int {
@@ -56,15 +20,9 @@ fn size_result(len: usize) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn zmq_socket(context_: *mut c_void, type_: c_int) -> *mut c_void {
     guard("zmq_socket", std::ptr::null_mut(), || {
-        // SAFETY: the caller passes a context handle (checked by its tag).
+        // SAFETY: the caller passes a context handle (checked before use).
         let h = unsafe { ctx_ref(context_)? };
-        let socket = crate::socket::Socket::open(h.ctx.inner(), type_)?;
-        let handle = SocketHandle {
-            tag: AtomicU32::new(SOCKET_TAG_LIVE),
-            ctx: h as *const CtxHandle,
-            socket: UnsafeCell::new(Some(socket)),
-        };
-        Ok(Box::into_raw(Box::new(handle)) as *mut c_void)
+        new_socket(h, type_)
     })
 }
 
@@ -74,20 +32,8 @@ pub unsafe extern "C" fn zmq_socket(context_: *mut c_void, type_: c_int) -> *mut
 #[no_mangle]
 pub unsafe extern "C" fn zmq_close(s_: *mut c_void) -> c_int {
     guard("zmq_close", -1, || {
-        // SAFETY: checks the tag; p is the caller's socket handle.
-        unsafe { socket_mut(s_)? };
-        // SAFETY: the tag was live, so s_ is a SocketHandle.
-        let h = unsafe { &*(s_ as *const SocketHandle) };
-        h.tag.store(SOCKET_TAG_DEAD, Ordering::Release);
-        // SAFETY: only this thread uses the socket (C API rule).
-        let socket = unsafe { (*h.socket.get()).take() };
-        // SAFETY: the context outlives its open sockets, and this one is
-        // still open (it is dropped below, after the shell is recorded).
-        let ctx = unsafe { &*h.ctx };
-        keep_shell(ctx, s_ as *mut SocketHandle);
-        // Closing releases the context: after this line neither the shell nor
-        // the context may be touched (zmq_ctx_term may free them).
-        drop(socket);
+        // SAFETY: the caller passes a socket handle (checked by its tag).
+        unsafe { close_socket(s_)? };
         Ok(0)
     })
 }
@@ -124,17 +70,13 @@ pub unsafe extern "C" fn zmq_getsockopt(
     guard("zmq_getsockopt", -1, || {
         // SAFETY: checks the tag.
         let s = unsafe { socket_mut(s_)? };
-        if optvallen_.is_null() {
-            return Err(Errno::EINVAL);
-        }
-        // SAFETY: non-NULL; the caller passes a valid size_t.
-        let len = unsafe { *optvallen_ };
+        // SAFETY: the caller passes NULL (EINVAL) or a valid size_t.
+        let len = unsafe { len_in_out(optvallen_)? };
         // SAFETY: the caller gives *optvallen_ writable bytes at optval_.
-        let buf = unsafe { bytes_mut(optval_ as *mut u8, len, Errno::EINVAL)? };
-        let value = s.getsockopt(option_)?;
-        let n = crate::options::write_getsockopt(option_, &value, buf)?;
-        // SAFETY: non-NULL, checked above.
-        unsafe { *optvallen_ = n };
+        let buf = unsafe { bytes_mut(optval_ as *mut u8, *len, Errno::EINVAL)? };
+        *len = s
+            .getsockopt(option_)
+            .and_then(|v| write_getsockopt(option_, &v, buf))?;
         Ok(0)
     })
 }
@@ -335,25 +277,13 @@ pub unsafe extern "C" fn zmq_sendiov(
     guard("zmq_sendiov", -1, || {
         // SAFETY: checks the tag.
         let s = unsafe { socket_mut(s_)? };
-        if count_ == 0 || iov_.is_null() {
-            return Err(Errno::EINVAL);
-        }
-        // SAFETY: the caller passes count_ iovecs.
-        let iov = unsafe { std::slice::from_raw_parts(iov_, count_) };
-        let mut rc = 0;
-        for (i, v) in iov.iter().enumerate() {
+        // SAFETY: the caller passes count_ iovecs at iov_.
+        let iov = unsafe { iovecs(iov_, count_)? };
+        let frames = iov.iter().map(|v| {
             // SAFETY: each iovec describes iov_len readable bytes.
-            let data = unsafe { bytes(v.iov_base as *const u8, v.iov_len, Errno::EFAULT)? };
-            let flags = if i + 1 == count_ {
-                flags_ & !crate::socket::SNDMORE
-            } else {
-                flags_
-            };
-            let mut msg = Msg::from_slice(data);
-            s.send(&mut msg, flags)?;
-            rc = size_result(v.iov_len);
-        }
-        Ok(rc)
+            unsafe { bytes(v.iov_base as *const u8, v.iov_len, Errno::EFAULT) }
+        });
+        crate::iov::send(s, frames, flags_).map(size_result)
     })
 }
 
@@ -372,47 +302,53 @@ pub unsafe extern "C" fn zmq_recviov(
     guard("zmq_recviov", -1, || {
         // SAFETY: checks the tag.
         let s = unsafe { socket_mut(s_)? };
-        if count_.is_null() || iov_.is_null() {
-            return Err(Errno::EINVAL);
-        }
-        // SAFETY: non-NULL; the caller passes a valid size_t.
-        let count = unsafe { *count_ };
-        if count == 0 {
-            return Err(Errno::EINVAL);
-        }
-        // SAFETY: non-NULL; the caller passes *count_ iovecs.
-        let iov = unsafe { std::slice::from_raw_parts_mut(iov_, count) };
-        // SAFETY: as above.
-        unsafe { *count_ = 0 };
-        let mut nread = 0;
-        for v in iov.iter_mut() {
-            let mut msg = Msg::new();
-            s.recv(&mut msg, flags_)?;
-            let len = msg.len();
-            // SAFETY: plain malloc; the caller frees the buffer. malloc(0) may
-            // return NULL, which is not an error.
-            let p = unsafe { libc::malloc(len.max(1)) } as *mut u8;
-            if p.is_null() {
-                return Err(Errno::ENOMEM);
-            }
-            // SAFETY: p has room for len bytes; msg.data() has len bytes.
-            unsafe { std::ptr::copy_nonoverlapping(msg.data().as_ptr(), p, len) };
-            v.iov_base = p as *mut c_void;
-            v.iov_len = len;
-            nread += 1;
-            // SAFETY: non-NULL, checked above.
-            unsafe { *count_ += 1 };
-            if !msg.more() {
-                break;
-            }
-        }
-        Ok(nread)
+        // SAFETY: the caller passes NULL (EINVAL) or a valid size_t.
+        let count = unsafe { len_in_out(count_)? };
+        // SAFETY: the caller passes *count_ iovecs at iov_.
+        let iov = unsafe { iovecs(iov_, *count)? };
+        *count = 0;
+        let n = crate::iov::recv(s, iov.len(), flags_, |i, frame| {
+            iov[i] = malloc_copy(frame.data())?;
+            *count += 1;
+            Ok(())
+        })?;
+        Ok(n as c_int)
+    })
+}
+
+/// The iovec array of `zmq_sendiov`/`zmq_recviov`: EINVAL for NULL.
+///
+/// # Safety
+/// `iov_` is NULL or points to `count_` iovecs the caller owns for `'a`.
+unsafe fn iovecs<'a>(iov_: *mut libc::iovec, count_: usize) -> Result<&'a mut [libc::iovec]> {
+    if iov_.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: non-NULL, count_ iovecs by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts_mut(iov_, count_) })
+}
+
+/// A copy of `data` in a buffer from `malloc` (the application frees it with
+/// `free`), described by an iovec. ENOMEM when malloc fails.
+fn malloc_copy(data: &[u8]) -> Result<libc::iovec> {
+    // SAFETY: plain malloc of at least one byte (malloc(0) may return NULL,
+    // which is not an error).
+    let p = unsafe { libc::malloc(data.len().max(1)) } as *mut u8;
+    if p.is_null() {
+        return Err(Errno::ENOMEM);
+    }
+    // SAFETY: p has room for data.len() bytes and does not overlap data.
+    unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
+    Ok(libc::iovec {
+        iov_base: p as *mut c_void,
+        iov_len: data.len(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::*;
     use crate::ffi::boundary::errno;
     use crate::ffi::ctx::{zmq_ctx_new, zmq_ctx_term};
 
@@ -431,7 +367,7 @@ mod tests {
             let mut opt = 0i32;
             let mut len = 4usize;
             assert_eq!(
-                zmq_getsockopt(j, 16, &mut opt as *mut i32 as *mut c_void, &mut len),
+                zmq_getsockopt(j, ZMQ_TYPE, &mut opt as *mut i32 as *mut c_void, &mut len),
                 -1
             );
             assert_eq!(errno(), Errno::ENOTSOCK.0);
@@ -463,7 +399,7 @@ mod tests {
         let c = zmq_ctx_new();
         // SAFETY: c is a live context; s is used by one thread at a time.
         unsafe {
-            let s = zmq_socket(c, 0);
+            let s = zmq_socket(c, ZMQ_PAIR);
             if s.is_null() {
                 eprintln!(
                     "PAIR sockets not available yet (errno {}): skipping",
@@ -479,7 +415,7 @@ mod tests {
             assert_eq!(errno(), Errno::ENOTSOCK.0);
             // zmq_ctx_term blocks until the open socket is closed elsewhere;
             // the socket's blocking calls fail with ETERM meanwhile.
-            let s = zmq_socket(c, 0) as usize;
+            let s = zmq_socket(c, ZMQ_PAIR) as usize;
             let t = std::thread::spawn(move || {
                 let s = s as *mut c_void;
                 let mut buf = [0u8; 4];

@@ -4,153 +4,22 @@
 use super::boundary::{guard, read_tag};
 use super::types::{timer_fn, zmq_timer_fn, TimerFnPtr};
 use crate::error::{Errno, Result};
+use crate::timers::{execute, Timers};
 use parking_lot::Mutex;
 use std::ffi::{c_int, c_long, c_void};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
 
 const TIMERS_TAG_LIVE: u32 = 0xcafe_35ec;
 const TIMERS_TAG_DEAD: u32 = 0xdead_beef;
 
-struct Timer {
-    id: c_int,
-    /// Due time, in ms since the set's epoch.
-    when: u64,
-    interval: u64,
-    handler: TimerFnPtr,
-    arg: *mut c_void,
-}
-
-/// A set of timers, ordered by due time (ties keep insertion order).
-pub struct Timers {
-    epoch: Instant,
-    next_id: c_int,
-    timers: Vec<Timer>,
-}
-
-impl Default for Timers {
-    fn default() -> Self {
-        Timers {
-            epoch: Instant::now(),
-            next_id: 0,
-            timers: Vec::new(),
-        }
-    }
-}
-
-impl Timers {
-    fn now(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
-    }
-
-    fn insert(&mut self, t: Timer) {
-        let at = self.timers.partition_point(|x| x.when <= t.when);
-        self.timers.insert(at, t);
-    }
-
-    fn remove(&mut self, id: c_int) -> Result<Timer> {
-        let i = self
-            .timers
-            .iter()
-            .position(|t| t.id == id)
-            .ok_or(Errno::EINVAL)?;
-        Ok(self.timers.remove(i))
-    }
-
-    /// Adds a timer firing every `interval` ms; returns its id.
-    pub fn add(&mut self, interval: u64, handler: TimerFnPtr, arg: *mut c_void) -> c_int {
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        let id = self.next_id;
-        let when = self.now().saturating_add(interval);
-        self.insert(Timer {
-            id,
-            when,
-            interval,
-            handler,
-            arg,
-        });
-        id
-    }
-
-    /// Cancels a timer. EINVAL if there is no such timer.
-    pub fn cancel(&mut self, id: c_int) -> Result<()> {
-        self.remove(id).map(drop)
-    }
-
-    /// Changes a timer's interval and restarts it from now.
-    pub fn set_interval(&mut self, id: c_int, interval: u64) -> Result<()> {
-        let mut t = self.remove(id)?;
-        t.interval = interval;
-        t.when = self.now().saturating_add(interval);
-        self.insert(t);
-        Ok(())
-    }
-
-    /// Restarts a timer from now.
-    pub fn reset(&mut self, id: c_int) -> Result<()> {
-        let interval = self
-            .timers
-            .iter()
-            .find(|t| t.id == id)
-            .ok_or(Errno::EINVAL)?
-            .interval;
-        self.set_interval(id, interval)
-    }
-
-    /// Milliseconds until the next timer is due (0 if overdue), -1 if none.
-    pub fn timeout(&self) -> c_long {
-        match self.timers.first() {
-            None => -1,
-            Some(t) => t.when.saturating_sub(self.now()).min(c_long::MAX as u64) as c_long,
-        }
-    }
-
-    /// Takes the due timer with id in `ids` (if still present and due),
-    /// reschedules it, and returns its handler.
-    fn fire_one(&mut self, id: c_int, now: u64) -> Option<(TimerFnPtr, *mut c_void)> {
-        let i = self
-            .timers
-            .iter()
-            .position(|t| t.id == id && t.when <= now)?;
-        let mut t = self.timers.remove(i);
-        let call = (t.handler, t.arg);
-        t.when = now.saturating_add(t.interval);
-        self.insert(t);
-        Some(call)
-    }
-}
-
-/// Runs the handlers of every timer due now, each once, without holding the
-/// lock (a handler may add, cancel or reset timers of the same set; a timer
-/// cancelled by an earlier handler does not run).
-pub fn execute(set: &Mutex<Timers>) {
-    let (due, now) = {
-        let t = set.lock();
-        let now = t.now();
-        (
-            t.timers
-                .iter()
-                .take_while(|x| x.when <= now)
-                .map(|x| x.id)
-                .collect::<Vec<_>>(),
-            now,
-        )
-    };
-    for id in due {
-        let call = set.lock().fire_one(id, now);
-        if let Some((handler, arg)) = call {
-            // SAFETY: the application registered this handler and argument
-            // with zmq_timers_add.
-            unsafe { handler(id, arg) };
-        }
-    }
-}
+/// What a C timer runs: `handler(id, arg)`.
+type Handler = (TimerFnPtr, *mut c_void);
 
 /// What `void *timers` points to.
 #[repr(C)]
 pub struct TimersHandle {
     tag: AtomicU32,
-    set: Mutex<Timers>,
+    set: Mutex<Timers<Handler>>,
 }
 
 /// The live timer set behind `p`, or EFAULT.
@@ -213,7 +82,7 @@ pub unsafe extern "C" fn zmq_timers_add(
         let h = unsafe { timers_ref(timers)? };
         // SAFETY: the caller passes NULL or a zmq_timer_fn.
         let handler = unsafe { timer_fn(handler) }.ok_or(Errno::EFAULT)?;
-        Ok(h.set.lock().add(interval as u64, handler, arg))
+        Ok(h.set.lock().add(interval as u64, (handler, arg)))
     })
 }
 
@@ -264,7 +133,7 @@ pub unsafe extern "C" fn zmq_timers_timeout(timers: *mut c_void) -> c_long {
     guard("zmq_timers_timeout", -1, || {
         // SAFETY: checks the tag.
         let h = unsafe { timers_ref(timers)? };
-        Ok(h.set.lock().timeout())
+        Ok(h.set.lock().timeout() as c_long)
     })
 }
 
@@ -275,7 +144,9 @@ pub unsafe extern "C" fn zmq_timers_execute(timers: *mut c_void) -> c_int {
     guard("zmq_timers_execute", -1, || {
         // SAFETY: checks the tag.
         let h = unsafe { timers_ref(timers)? };
-        execute(&h.set);
+        // SAFETY: the application registered each handler and argument
+        // with zmq_timers_add.
+        execute(&h.set, |id, (handler, arg)| unsafe { handler(id, arg) });
         Ok(0)
     })
 }

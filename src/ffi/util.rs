@@ -3,6 +3,7 @@
 
 use super::boundary::{c_str, errno, guard, guard_void};
 use super::types::{thread_fn, zmq_thread_fn, ThreadFnPtr};
+use crate::constants::{ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH};
 use crate::error::{Errno, Result};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -71,7 +72,12 @@ pub extern "C" fn zmq_strerror(errnum_: c_int) -> *const c_char {
 /// (NULL pointers are skipped).
 #[no_mangle]
 pub unsafe extern "C" fn zmq_version(major_: *mut c_int, minor_: *mut c_int, patch_: *mut c_int) {
-    for (p, v) in [(major_, 4), (minor_, 3), (patch_, 5)] {
+    let version = [
+        (major_, ZMQ_VERSION_MAJOR),
+        (minor_, ZMQ_VERSION_MINOR),
+        (patch_, ZMQ_VERSION_PATCH),
+    ];
+    for (p, v) in version {
         if !p.is_null() {
             // SAFETY: non-NULL; the caller passes pointers to ints.
             unsafe { *p = v };

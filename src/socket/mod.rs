@@ -13,23 +13,24 @@ pub mod types;
 pub use crate::io::command::{Command, PipeInfo, SocketShared};
 pub use pattern::{Core, Pattern, PipeId, Pipes};
 
+use crate::constants::{
+    ZMQ_EVENTS, ZMQ_FD, ZMQ_LAST_ENDPOINT, ZMQ_RCVHWM, ZMQ_RCVMORE, ZMQ_SNDHWM, ZMQ_THREAD_SAFE,
+    ZMQ_TYPE,
+};
 use crate::ctx::CtxInner;
 use crate::engine::direct_recv::{self, MAX_DIRECT};
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
 use crate::msg::Msg;
-use crate::options::{opt, OptVal, Options};
+use crate::options::{OptVal, Options};
 use crate::pipe::{DirectReceiver, Pipe, PipeEvent};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// ZMQ_DONTWAIT.
-pub const DONTWAIT: i32 = 1;
-/// ZMQ_SNDMORE.
-pub const SNDMORE: i32 = 2;
-/// ZMQ_POLLIN / ZMQ_POLLOUT.
-pub const POLLIN: i32 = 1;
-pub const POLLOUT: i32 = 2;
+/// The send/recv flags and ZMQ_EVENTS bits by their short names.
+pub use crate::constants::{
+    ZMQ_DONTWAIT as DONTWAIT, ZMQ_POLLIN as POLLIN, ZMQ_POLLOUT as POLLOUT, ZMQ_SNDMORE as SNDMORE,
+};
 
 /// A ZeroMQ socket.
 pub struct Socket {
@@ -316,14 +317,14 @@ impl Socket {
         }
         self.core.options.set(option, value)?;
         // HWMs apply to existing pipes (P6).
-        if option == opt::SNDHWM || option == opt::RCVHWM {
+        if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {
             let (snd, rcv) = (
                 self.core.options.sndhwm as i64,
                 self.core.options.rcvhwm as i64,
             );
             for id in self.core.pipes.ids() {
                 if let Some(p) = self.core.pipes.get(id) {
-                    if option == opt::SNDHWM {
+                    if option == ZMQ_SNDHWM {
                         p.set_out_hwm(snd);
                     } else {
                         p.set_in_hwm(rcv);
@@ -338,12 +339,12 @@ impl Socket {
     pub fn getsockopt(&mut self, option: i32) -> Result<OptVal> {
         self.check_alive()?;
         match option {
-            13 => return Ok(OptVal::Int(self.rcvmore as i32)), // RCVMORE
-            14 => return Ok(OptVal::Int(self.fd())),           // FD
-            15 => return Ok(OptVal::Int(self.events()?)),      // EVENTS
-            16 => return Ok(OptVal::Int(self.socket_type())),  // TYPE
-            32 => return Ok(OptVal::Str(self.last_endpoint.clone())), // LAST_ENDPOINT
-            81 => return Ok(OptVal::Int(0)),                   // THREAD_SAFE
+            ZMQ_RCVMORE => return Ok(OptVal::Int(self.rcvmore as i32)),
+            ZMQ_FD => return Ok(OptVal::Int(self.fd())),
+            ZMQ_EVENTS => return Ok(OptVal::Int(self.events()?)),
+            ZMQ_TYPE => return Ok(OptVal::Int(self.socket_type())),
+            ZMQ_LAST_ENDPOINT => return Ok(OptVal::Str(self.last_endpoint.clone())),
+            ZMQ_THREAD_SAFE => return Ok(OptVal::Int(0)),
             _ => {}
         }
         if let Some(r) = self.pattern.getsockopt(&self.core, option) {

@@ -46,27 +46,13 @@ use codec::{decode_header, put_header_v1, put_header_v2, Framing};
 
 /// Socket type numbers (`ZMQ_PAIR` …), as used in [`Config::socket_type`].
 pub mod socket_types {
-    pub const PAIR: i32 = 0;
-    pub const PUB: i32 = 1;
-    pub const SUB: i32 = 2;
-    pub const REQ: i32 = 3;
-    pub const REP: i32 = 4;
-    pub const DEALER: i32 = 5;
-    pub const ROUTER: i32 = 6;
-    pub const PULL: i32 = 7;
-    pub const PUSH: i32 = 8;
-    pub const XPUB: i32 = 9;
-    pub const XSUB: i32 = 10;
-    pub const STREAM: i32 = 11;
-    pub const SERVER: i32 = 12;
-    pub const CLIENT: i32 = 13;
-    pub const RADIO: i32 = 14;
-    pub const DISH: i32 = 15;
-    pub const GATHER: i32 = 16;
-    pub const SCATTER: i32 = 17;
-    pub const DGRAM: i32 = 18;
-    pub const PEER: i32 = 19;
-    pub const CHANNEL: i32 = 20;
+    pub use crate::constants::{
+        ZMQ_CHANNEL as CHANNEL, ZMQ_CLIENT as CLIENT, ZMQ_DEALER as DEALER, ZMQ_DGRAM as DGRAM,
+        ZMQ_DISH as DISH, ZMQ_GATHER as GATHER, ZMQ_PAIR as PAIR, ZMQ_PEER as PEER, ZMQ_PUB as PUB,
+        ZMQ_PULL as PULL, ZMQ_PUSH as PUSH, ZMQ_RADIO as RADIO, ZMQ_REP as REP, ZMQ_REQ as REQ,
+        ZMQ_ROUTER as ROUTER, ZMQ_SCATTER as SCATTER, ZMQ_SERVER as SERVER, ZMQ_STREAM as STREAM,
+        ZMQ_SUB as SUB, ZMQ_XPUB as XPUB, ZMQ_XSUB as XSUB,
+    };
 }
 
 /// `ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED`.

@@ -34,27 +34,21 @@ mod testutil;
 /// Socket type numbers (`zmq.h`), defined once in the ZMTP module.
 pub use crate::zmtp::socket_types as kind;
 
-/// Socket-type-specific option numbers (`zmq.h`).
+/// Socket-type-specific option numbers by their short names; the values
+/// are the `ZMQ_*` constants of [`crate::constants`].
 pub mod opt {
-    pub const SUBSCRIBE: i32 = 6;
-    pub const UNSUBSCRIBE: i32 = 7;
-    pub const ROUTER_MANDATORY: i32 = 33;
-    pub const XPUB_VERBOSE: i32 = 40;
-    pub const ROUTER_RAW: i32 = 41;
-    pub const PROBE_ROUTER: i32 = 51;
-    pub const REQ_CORRELATE: i32 = 52;
-    pub const REQ_RELAXED: i32 = 53;
-    pub const ROUTER_HANDOVER: i32 = 56;
-    pub const XPUB_NODROP: i32 = 69;
-    pub const XPUB_MANUAL: i32 = 71;
-    pub const XPUB_WELCOME_MSG: i32 = 72;
-    pub const INVERT_MATCHING: i32 = 74;
-    pub const XPUB_VERBOSER: i32 = 78;
-    pub const ROUTER_NOTIFY: i32 = 97;
-    pub const XPUB_MANUAL_LAST_VALUE: i32 = 98;
-    pub const ONLY_FIRST_SUBSCRIBE: i32 = 108;
-    pub const XSUB_VERBOSE_UNSUBSCRIBE: i32 = 115;
-    pub const TOPICS_COUNT: i32 = 116;
+    pub use crate::constants::{
+        ZMQ_INVERT_MATCHING as INVERT_MATCHING, ZMQ_ONLY_FIRST_SUBSCRIBE as ONLY_FIRST_SUBSCRIBE,
+        ZMQ_PROBE_ROUTER as PROBE_ROUTER, ZMQ_REQ_CORRELATE as REQ_CORRELATE,
+        ZMQ_REQ_RELAXED as REQ_RELAXED, ZMQ_ROUTER_HANDOVER as ROUTER_HANDOVER,
+        ZMQ_ROUTER_MANDATORY as ROUTER_MANDATORY, ZMQ_ROUTER_NOTIFY as ROUTER_NOTIFY,
+        ZMQ_ROUTER_RAW as ROUTER_RAW, ZMQ_SUBSCRIBE as SUBSCRIBE, ZMQ_TOPICS_COUNT as TOPICS_COUNT,
+        ZMQ_UNSUBSCRIBE as UNSUBSCRIBE, ZMQ_XPUB_MANUAL as XPUB_MANUAL,
+        ZMQ_XPUB_MANUAL_LAST_VALUE as XPUB_MANUAL_LAST_VALUE, ZMQ_XPUB_NODROP as XPUB_NODROP,
+        ZMQ_XPUB_VERBOSE as XPUB_VERBOSE, ZMQ_XPUB_VERBOSER as XPUB_VERBOSER,
+        ZMQ_XPUB_WELCOME_MSG as XPUB_WELCOME_MSG,
+        ZMQ_XSUB_VERBOSE_UNSUBSCRIBE as XSUB_VERBOSE_UNSUBSCRIBE,
+    };
 }
 
 /// Creates the pattern for a socket type; EINVAL for an unknown type.
@@ -92,31 +86,4 @@ pub(crate) fn bool_opt(value: &[u8]) -> Result<bool> {
         v if v < 0 => Err(Errno::EINVAL),
         v => Ok(v != 0),
     }
-}
-
-/// A 32-bit random number for generated routing ids and REQ request ids.
-///
-/// libzmq never seeds `rand()`, so every process hands out the same ids
-/// (BEHAVIOUR B2). We mix the time, the process id, a per-process counter
-/// and an address (ASLR) through splitmix64 instead; this is not
-/// cryptographic, it only has to differ between processes and sockets.
-pub(crate) fn random_u32() -> u32 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let local = 0u8;
-    let addr = &local as *const u8 as u64;
-    let mut z = nanos
-        ^ (std::process::id() as u64).rotate_left(32)
-        ^ addr.rotate_left(17)
-        ^ CALLS
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    (z ^ (z >> 31)) as u32
 }

@@ -3,9 +3,10 @@
 //! request and enforces strict send/recv alternation.
 
 use super::dealer::{send_probe, Dealer};
-use super::{bool_opt, opt, random_u32};
+use super::{bool_opt, opt};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
+use crate::random;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 
 pub(crate) struct Req {
@@ -34,7 +35,7 @@ impl Req {
             reply_pipe: None,
             correlate: false,
             strict: true,
-            request_id: random_u32(),
+            request_id: random::u32(),
         }
     }
 

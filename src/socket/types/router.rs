@@ -7,10 +7,11 @@
 
 use super::dealer::send_probe;
 use super::fq::Fq;
-use super::{bool_opt, opt, random_u32};
+use super::{bool_opt, opt};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::pipe::Read;
+use crate::random;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 use std::collections::HashMap;
 
@@ -64,7 +65,7 @@ impl Router {
             out: HashMap::new(),
             anonymous: Vec::new(),
             rejected: Vec::new(),
-            next_id: random_u32(),
+            next_id: random::u32(),
             prefetched: None,
             more_in: false,
             current_in: None,

@@ -1,7 +1,15 @@
-//! Every stable constant of `zmq.h` with libzmq 4.3.5's value. cbindgen
-//! turns each into a `#define`. The error numbers, `ZMQ_HAUSNUMERO`, the
-//! version macros and the draft constants are raw text in `cbindgen.toml`
-//! (they need `#ifndef` / `#ifdef` guards).
+//! Every `ZMQ_*` constant of `zmq.h`, with libzmq 4.3.5's name and value:
+//! the one place each number is written. Core code imports them from here
+//! (this module imports nothing from the crate, so every layer may); the
+//! older short paths (`options::opt::LINGER`, `ctx::opt::IO_THREADS`,
+//! `zmtp::socket_types::PAIR`, ...) are re-exports of these.
+//!
+//! The header: cbindgen reads this file (see `tests/header.rs`) and turns
+//! each top-level `pub const` into a `#define`, with the doc comment of the
+//! first constant of a group above it. The error numbers ([`errors`]) and
+//! the draft constants ([`draft`]) need preprocessor guards, so their C text
+//! is written in `cbindgen.toml` and cbindgen skips these modules; a test
+//! checks that the two agree.
 #![allow(missing_docs)]
 
 use std::ffi::c_int;
@@ -215,3 +223,128 @@ pub const ZMQ_HAS_CAPABILITIES: c_int = 1;
 pub const ZMQ_STREAMER: c_int = 1;
 pub const ZMQ_FORWARDER: c_int = 2;
 pub const ZMQ_QUEUE: c_int = 3;
+
+/// Declares constants whose C text is written in `cbindgen.toml`, and a
+/// table of their names and values for the test that compares the two.
+macro_rules! table {
+    ($table:ident; $($(#[$doc:meta])* $name:ident = $value:expr;)*) => {
+        $($(#[$doc])* pub const $name: c_int = $value;)*
+        /// Every constant of this module, by name (for the header test).
+        pub const $table: &[(&str, c_int)] = &[$((stringify!($name), $name)),*];
+    };
+}
+
+pub use draft::*;
+pub use errors::*;
+pub use version::*;
+
+/// The library version (`zmq_version`). In `zmq.h` these are raw text of
+/// `cbindgen.toml`, next to the `ZMQ_MAKE_VERSION` macro; `tests/header.rs`
+/// checks them against [`version::VERSION_TABLE`].
+///
+/// cbindgen:ignore
+pub mod version {
+    use std::ffi::c_int;
+
+    table! {
+        VERSION_TABLE;
+        ZMQ_VERSION_MAJOR = 4;
+        ZMQ_VERSION_MINOR = 3;
+        ZMQ_VERSION_PATCH = 5;
+    }
+}
+
+/// ZeroMQ's own error numbers (`errno` values). In `zmq.h` they are raw text
+/// of `cbindgen.toml` (`#ifndef` guards); the POSIX numbers ZeroMQ also uses
+/// are the platform's (`libc`) on every system we build for.
+///
+/// cbindgen:ignore
+pub mod errors {
+    use std::ffi::c_int;
+
+    /// The base of ZeroMQ's own error numbers.
+    pub const ZMQ_HAUSNUMERO: c_int = 156_384_712;
+    /// Operation cannot be accomplished in current state.
+    pub const EFSM: c_int = ZMQ_HAUSNUMERO + 51;
+    /// The protocol is not compatible with the socket type.
+    pub const ENOCOMPATPROTO: c_int = ZMQ_HAUSNUMERO + 52;
+    /// Context was terminated.
+    pub const ETERM: c_int = ZMQ_HAUSNUMERO + 53;
+    /// No thread available.
+    pub const EMTHREAD: c_int = ZMQ_HAUSNUMERO + 54;
+}
+
+/// The draft API's numeric constants (`ZMQ_BUILD_DRAFT_API`). Their C text is
+/// the trailer of `cbindgen.toml`: `tests/header.rs` checks it against
+/// [`draft::DRAFT_TABLE`].
+///
+/// cbindgen:ignore
+pub mod draft {
+    use std::ffi::c_int;
+
+    table! {
+        DRAFT_TABLE;
+        /// Draft socket types.
+        ZMQ_SERVER = 12;
+        ZMQ_CLIENT = 13;
+        ZMQ_RADIO = 14;
+        ZMQ_DISH = 15;
+        ZMQ_GATHER = 16;
+        ZMQ_SCATTER = 17;
+        ZMQ_DGRAM = 18;
+        ZMQ_PEER = 19;
+        ZMQ_CHANNEL = 20;
+        /// Draft socket options.
+        ZMQ_ZAP_ENFORCE_DOMAIN = 93;
+        ZMQ_LOOPBACK_FASTPATH = 94;
+        ZMQ_METADATA = 95;
+        ZMQ_MULTICAST_LOOP = 96;
+        ZMQ_ROUTER_NOTIFY = 97;
+        ZMQ_XPUB_MANUAL_LAST_VALUE = 98;
+        ZMQ_SOCKS_USERNAME = 99;
+        ZMQ_SOCKS_PASSWORD = 100;
+        ZMQ_IN_BATCH_SIZE = 101;
+        ZMQ_OUT_BATCH_SIZE = 102;
+        ZMQ_WSS_KEY_PEM = 103;
+        ZMQ_WSS_CERT_PEM = 104;
+        ZMQ_WSS_TRUST_PEM = 105;
+        ZMQ_WSS_HOSTNAME = 106;
+        ZMQ_WSS_TRUST_SYSTEM = 107;
+        ZMQ_ONLY_FIRST_SUBSCRIBE = 108;
+        ZMQ_RECONNECT_STOP = 109;
+        ZMQ_HELLO_MSG = 110;
+        ZMQ_DISCONNECT_MSG = 111;
+        ZMQ_PRIORITY = 112;
+        ZMQ_BUSY_POLL = 113;
+        ZMQ_HICCUP_MSG = 114;
+        ZMQ_XSUB_VERBOSE_UNSUBSCRIBE = 115;
+        ZMQ_TOPICS_COUNT = 116;
+        ZMQ_NORM_MODE = 117;
+        ZMQ_NORM_UNICAST_NACK = 118;
+        ZMQ_NORM_BUFFER_SIZE = 119;
+        ZMQ_NORM_SEGMENT_SIZE = 120;
+        ZMQ_NORM_BLOCK_SIZE = 121;
+        ZMQ_NORM_NUM_PARITY = 122;
+        ZMQ_NORM_NUM_AUTOPARITY = 123;
+        ZMQ_NORM_PUSH = 124;
+        /// ZMQ_NORM_MODE values.
+        ZMQ_NORM_FIXED = 0;
+        ZMQ_NORM_CC = 1;
+        ZMQ_NORM_CCL = 2;
+        ZMQ_NORM_CCE = 3;
+        ZMQ_NORM_CCE_ECNONLY = 4;
+        /// ZMQ_RECONNECT_STOP bits.
+        ZMQ_RECONNECT_STOP_CONN_REFUSED = 0x1;
+        ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED = 0x2;
+        ZMQ_RECONNECT_STOP_AFTER_DISCONNECT = 0x4;
+        /// Draft context option: receive large messages without copying.
+        ZMQ_ZERO_COPY_RECV = 10;
+        /// ZMQ_ROUTER_NOTIFY bits.
+        ZMQ_NOTIFY_CONNECT = 1;
+        ZMQ_NOTIFY_DISCONNECT = 2;
+        /// Draft monitor event and event versions.
+        ZMQ_EVENT_PIPES_STATS = 0x10000;
+        ZMQ_CURRENT_EVENT_VERSION = 1;
+        ZMQ_CURRENT_EVENT_VERSION_DRAFT = 2;
+    }
+}
