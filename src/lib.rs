@@ -12,7 +12,6 @@ pub mod engine;
 pub mod error;
 pub mod ffi;
 pub mod io;
-pub mod iov;
 pub mod msg;
 pub mod options;
 pub mod pipe;

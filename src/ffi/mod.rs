@@ -16,7 +16,7 @@
 //!    messages give EFAULT).
 //! 2. **Convert** C arguments (strings, buffers, flags) to Rust values.
 //! 3. **Call one safe method** of the core (`Context`, `Socket`, `Msg`,
-//!    [`crate::poll`], [`crate::timers`], [`crate::iov`], ...). The core never
+//!    [`crate::poll`], [`crate::timers`], [`crate::socket::iov`], ...). The core never
 //!    imports this module.
 //! 4. **Map the `Result<T, Errno>`** to the C return value (-1 or NULL on
 //!    error). `errno` is written in exactly one function,

@@ -283,7 +283,7 @@ pub unsafe extern "C" fn zmq_sendiov(
             // SAFETY: each iovec describes iov_len readable bytes.
             unsafe { bytes(v.iov_base as *const u8, v.iov_len, Errno::EFAULT) }
         });
-        crate::iov::send(s, frames, flags_).map(size_result)
+        crate::socket::iov::send(s, frames, flags_).map(size_result)
     })
 }
 
@@ -307,7 +307,7 @@ pub unsafe extern "C" fn zmq_recviov(
         // SAFETY: the caller passes *count_ iovecs at iov_.
         let iov = unsafe { iovecs(iov_, *count)? };
         *count = 0;
-        let n = crate::iov::recv(s, iov.len(), flags_, |i, frame| {
+        let n = crate::socket::iov::recv(s, iov.len(), flags_, |i, frame| {
             iov[i] = malloc_copy(frame.data())?;
             *count += 1;
             Ok(())

@@ -7,6 +7,7 @@
 
 mod endpoints;
 mod inproc;
+pub mod iov;
 pub mod pattern;
 pub mod types;
 

@@ -2,10 +2,10 @@
 //! frame per buffer, over safe slices. (A natural home is `socket/iov.rs`
 //! once `socket/mod.rs` declares it.)
 
+use super::Socket;
 use crate::constants::ZMQ_SNDMORE;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
-use crate::socket::Socket;
 
 /// Sends each buffer of `frames` as a frame, copying it. Every frame but the
 /// last is sent with `flags`; the last without ZMQ_SNDMORE. A buffer that
