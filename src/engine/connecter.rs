@@ -46,7 +46,7 @@ impl Connecter {
     pub fn new(addr: Addr, opts: &Options) -> Connecter {
         Connecter {
             addr,
-            so: super::sock_opts(opts),
+            so: opts.sock_opts(),
             ipv6: opts.ipv6,
             ivl: opts.reconnect_ivl,
             ivl_max: opts.reconnect_ivl_max,

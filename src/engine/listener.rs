@@ -79,7 +79,7 @@ impl IoObject for Listener {
     }
 
     fn ready(&mut self, r: &mut Reactor, _token: u64, _events: u32) {
-        let so = super::sock_opts(&self.opts);
+        let so = self.opts.sock_opts();
         loop {
             let Some(b) = self.bound.as_ref() else { return };
             let accepted = match b {
@@ -141,7 +141,7 @@ mod tests {
         let ctx = Arc::new(CtxInner::default());
         let socket = Arc::new(SocketShared::new(Mailbox::new().unwrap()));
         let opts = Options::new(socket_types::PAIR, true);
-        let so = super::super::sock_opts(&opts);
+        let so = opts.sock_opts();
         let sa = tcp::resolve_bind("127.0.0.1:*", false).unwrap();
         let (fd, addr) = tcp::listen(sa, &so).unwrap();
         let token = new_token();

@@ -34,7 +34,6 @@ use crate::io::mailbox::Mailbox;
 use crate::io::reactor::{new_token, IoCmd};
 use crate::options::Options;
 use crate::pipe::{self, DirectReceiver, Pipe};
-use crate::transport;
 use std::sync::Arc;
 
 /// An object started in an I/O thread: where to send it commands.
@@ -49,24 +48,6 @@ pub struct Started {
 pub struct Connecting {
     pub started: Started,
     pub pipe: Option<(Pipe, Arc<dyn DirectReceiver>)>,
-}
-
-/// Socket options as the transport layer wants them.
-pub fn sock_opts(o: &Options) -> transport::SockOpts {
-    transport::SockOpts {
-        sndbuf: o.sndbuf,
-        rcvbuf: o.rcvbuf,
-        tos: o.tos,
-        keepalive: o.tcp_keepalive,
-        keepalive_cnt: o.tcp_keepalive_cnt,
-        keepalive_idle: o.tcp_keepalive_idle,
-        keepalive_intvl: o.tcp_keepalive_intvl,
-        maxrt: o.tcp_maxrt,
-        backlog: o.backlog,
-        ipv6: o.ipv6,
-        bindtodevice: (!o.bindtodevice.is_empty()).then(|| o.bindtodevice.clone()),
-        priority: o.priority,
-    }
 }
 
 /// Starts a listener on a bound tcp/ipc endpoint in an I/O thread.

@@ -33,6 +33,7 @@ pub use get::{write_getsockopt, write_optval, write_optval_exact};
 pub use set::{parse_curve_key, parse_plain_credential};
 
 use crate::constants::{ZMQ_ROUTER, ZMQ_STREAM, ZMQ_SUB, ZMQ_XSUB};
+use crate::transport::SockOpts;
 
 /// PLAIN, CURVE and ZAP (ZAP_DOMAIN) are implemented. While false, their
 /// setters return ENOTSUP; the validation below is complete and tested, so
@@ -168,6 +169,24 @@ pub struct Options {
 }
 
 impl Options {
+    /// The options the transport layer applies to a tcp/ipc socket.
+    pub fn sock_opts(&self) -> SockOpts {
+        SockOpts {
+            sndbuf: self.sndbuf,
+            rcvbuf: self.rcvbuf,
+            tos: self.tos,
+            keepalive: self.tcp_keepalive,
+            keepalive_cnt: self.tcp_keepalive_cnt,
+            keepalive_idle: self.tcp_keepalive_idle,
+            keepalive_intvl: self.tcp_keepalive_intvl,
+            maxrt: self.tcp_maxrt,
+            backlog: self.backlog,
+            ipv6: self.ipv6,
+            bindtodevice: (!self.bindtodevice.is_empty()).then(|| self.bindtodevice.clone()),
+            priority: self.priority,
+        }
+    }
+
     /// libzmq's defaults for a socket of `socket_type`; `blocky` is the
     /// context's ZMQ_BLOCKY (false makes LINGER start at 0, T1).
     pub fn new(socket_type: i32, blocky: bool) -> Options {

@@ -65,7 +65,7 @@ impl Socket {
     /// Binds to `addr`; returns the resolved endpoint (ZMQ_LAST_ENDPOINT).
     pub(super) fn bind_endpoint(&mut self, addr: &str) -> Result<String> {
         let opts = self.core.options.clone();
-        let so = engine::sock_opts(&opts);
+        let so = opts.sock_opts();
         let (bound, uri) = match transport::parse(addr)? {
             Endpoint::Tcp(a) => {
                 let sa = tcp::resolve_bind(&a, opts.ipv6)?;
