@@ -6,6 +6,7 @@
 //! I/O threads and other sockets reach it only through its mailbox.
 
 pub mod pattern;
+pub mod strategy;
 pub mod types;
 
 pub use pattern::{Core, Pattern, PipeId, PipeInfo, Pipes};

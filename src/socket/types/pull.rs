@@ -1,7 +1,7 @@
 //! PULL (libzmq `pull.cpp`, RFC 30): fair-queues messages from PUSH peers.
 //! Cannot send. With CONFLATE, a recv returns the newest message waiting.
 
-use super::fq::Fq;
+use crate::socket::strategy::fq::Fq;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};

@@ -9,7 +9,7 @@
 //! state.
 
 use super::dealer::send_probe;
-use super::fq::Fq;
+use crate::socket::strategy::fq::Fq;
 use super::{bool_opt, opt};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;

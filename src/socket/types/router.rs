@@ -6,7 +6,7 @@
 //! sent messages are routed by their first frame, looked up once per message.
 
 use super::dealer::send_probe;
-use super::fq::Fq;
+use crate::socket::strategy::fq::Fq;
 use super::{bool_opt, opt, random_u32};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
