@@ -15,6 +15,7 @@ pub mod msg;
 pub mod options;
 pub mod pipe;
 pub mod socket;
+pub mod sys;
 pub mod transport;
 pub mod z85;
 pub mod zmtp;

@@ -20,7 +20,8 @@ use std::mem;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use super::sys::{self, syscall};
+use super::sys;
+use crate::sys::syscall;
 use super::SockOpts;
 use crate::error::{Errno, Result};
 
@@ -341,8 +342,7 @@ fn numeric_host(a: &SocketAddr) -> String {
 fn zone_name(id: u32) -> String {
     let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
     // SAFETY: `buf` has IF_NAMESIZE bytes, as if_indextoname requires.
-    let p = unsafe { libc::if_indextoname(id, buf.as_mut_ptr()) };
-    if p.is_null() {
+    if unsafe { syscall!(ptr if_indextoname(id, buf.as_mut_ptr())) }.is_err() {
         return id.to_string();
     }
     // SAFETY: on success `buf` holds a NUL-terminated name.
