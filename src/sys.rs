@@ -92,8 +92,14 @@ mod tests {
         assert_eq!(poll_timeout_ms(None, now), -1);
         assert_eq!(poll_timeout_ms(Some(now), now), 0);
         assert_eq!(poll_timeout_ms(Some(now - Duration::from_secs(1)), now), 0);
-        assert_eq!(poll_timeout_ms(Some(now + Duration::from_micros(1)), now), 1);
-        assert_eq!(poll_timeout_ms(Some(now + Duration::from_millis(5)), now), 5);
+        assert_eq!(
+            poll_timeout_ms(Some(now + Duration::from_micros(1)), now),
+            1
+        );
+        assert_eq!(
+            poll_timeout_ms(Some(now + Duration::from_millis(5)), now),
+            5
+        );
         assert_eq!(
             poll_timeout_ms(Some(now + Duration::from_micros(5001)), now),
             6

@@ -53,13 +53,8 @@ impl<T> Mailbox<T> {
             let one: u64 = 1;
             // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
             // cannot fail short of a counter overflow (2^64 - 1 unread writes).
-            let _ = unsafe {
-                syscall!(write(
-                    self.efd.as_raw_fd(),
-                    (&one as *const u64).cast(),
-                    8
-                ))
-            };
+            let _ =
+                unsafe { syscall!(write(self.efd.as_raw_fd(), (&one as *const u64).cast(), 8)) };
             // After the write: a consumer that sees the count finds the
             // write to read.
             self.signalled.fetch_add(1, Ordering::SeqCst);
@@ -94,13 +89,7 @@ impl<T> Mailbox<T> {
         let mut v: u64 = 0;
         // SAFETY: reads 8 bytes into a valid u64 from our non-blocking
         // eventfd; an already-reset fd just gives EAGAIN.
-        let n = unsafe {
-            syscall!(read(
-                self.efd.as_raw_fd(),
-                (&mut v as *mut u64).cast(),
-                8
-            ))
-        };
+        let n = unsafe { syscall!(read(self.efd.as_raw_fd(), (&mut v as *mut u64).cast(), 8)) };
         if n == Ok(8) {
             self.signalled.fetch_sub(v as i64, Ordering::SeqCst);
         }
@@ -186,7 +175,11 @@ mod tests {
             revents: 0,
         }];
         let now = Instant::now();
-        assert_eq!(sys::poll_at(&mut pfd, Some(now), now), Ok(0), "still readable");
+        assert_eq!(
+            sys::poll_at(&mut pfd, Some(now), now),
+            Ok(0),
+            "still readable"
+        );
     }
 
     #[test]

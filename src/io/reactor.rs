@@ -7,9 +7,9 @@
 //! a session arrive the same way (see [`IoNotifier`]).
 
 use crate::error::{Errno, Result};
-use crate::sys::{poll_timeout_ms, syscall};
 use crate::io::mailbox::Mailbox;
 use crate::pipe::{PipeEvent, PipeEvents};
+use crate::sys::{poll_timeout_ms, syscall};
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};

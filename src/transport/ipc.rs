@@ -20,9 +20,9 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 use super::sys;
-use crate::sys::syscall;
 use super::SockOpts;
 use crate::error::{Errno, Result};
+use crate::sys::syscall;
 
 /// A bound, listening ipc socket.
 #[derive(Debug)]

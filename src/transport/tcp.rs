@@ -21,9 +21,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use super::sys;
-use crate::sys::syscall;
 use super::SockOpts;
 use crate::error::{Errno, Result};
+use crate::sys::syscall;
 
 /// A syntactically valid connect address, not yet resolved (see [`parse_connect`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
