@@ -132,6 +132,7 @@ impl Zmtp {
 
     /// Decodes the next complete frame, if any. Sizes are checked before
     /// anything is allocated; a large frame's storage grows with what arrives.
+    #[inline]
     pub(super) fn read_frame(&mut self) -> Result<Option<Frame>, Error> {
         if let Some(big) = &mut self.big {
             let k = (self.wpos - self.rpos).min(big.size - big.filled);

@@ -13,13 +13,13 @@ const OUTBUF_KEEP: usize = 4 * 1024 * 1024;
 /// A large frame body being written from its message, not from `out`.
 pub(super) struct BigOut {
     /// Everything queued before the body, ending with the body's header.
-    pub(super) head: Vec<u8>,
+    head: Vec<u8>,
     /// Bytes of `head` already written.
-    pub(super) hpos: usize,
+    hpos: usize,
     /// Holds the body (a reference, not a copy) until it is written.
-    pub(super) msg: Msg,
+    msg: Msg,
     /// Bytes of the body already written.
-    pub(super) pos: usize,
+    pos: usize,
 }
 
 impl Zmtp {
@@ -101,6 +101,8 @@ impl Zmtp {
         }
     }
 
+    /// Drops the written front of `out` once it is at least half of it.
+    #[inline]
     pub(super) fn compact_output(&mut self) {
         if self.opos > 0 && self.opos * 2 >= self.out.len() {
             self.out.drain(..self.opos);
@@ -108,6 +110,9 @@ impl Zmtp {
         }
     }
 
+    /// Appends `msg` as one frame (see [`encode`](Self::encode)), or sets it
+    /// aside to be written from the message when its body is large.
+    #[inline]
     pub(super) fn encode_frame(&mut self, msg: &Msg) {
         self.compact_output();
         let data = msg.data();

@@ -13,6 +13,7 @@ use crate::msg::{flags, MetaSource, Msg, MAX_VSM};
 
 impl Zmtp {
     /// Handles one decoded frame according to the phase.
+    #[inline]
     pub(super) fn on_frame(&mut self, f: Frame, now: Instant) -> Result<Option<Event>, Error> {
         match self.phase {
             Phase::Greeting => Ok(None),
