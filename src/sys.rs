@@ -113,9 +113,9 @@ mod tests {
         // SAFETY: closing -1 touches no descriptor; it only fails.
         let r = unsafe { syscall!(close(-1)) };
         assert_eq!(r, Err(Errno::EBADF));
+        let mut bad = *b"/tmp/no-x\0";
         // SAFETY: the template is NUL-terminated and writable; without a
         // trailing XXXXXX mkdtemp fails with EINVAL and writes nothing.
-        let mut bad = *b"/tmp/no-x\0";
         let r = unsafe { syscall!(ptr mkdtemp(bad.as_mut_ptr().cast())) };
         assert_eq!(r.map(|_| ()), Err(Errno::EINVAL));
     }

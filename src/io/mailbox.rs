@@ -51,10 +51,10 @@ impl<T> Mailbox<T> {
         fence(Ordering::SeqCst);
         if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
             let one: u64 = 1;
+            let (fd, buf) = (self.efd.as_raw_fd(), (&one as *const u64).cast());
             // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
             // cannot fail short of a counter overflow (2^64 - 1 unread writes).
-            let _ =
-                unsafe { syscall!(write(self.efd.as_raw_fd(), (&one as *const u64).cast(), 8)) };
+            let _ = unsafe { syscall!(write(fd, buf, 8)) };
             // After the write: a consumer that sees the count finds the
             // write to read.
             self.signalled.fetch_add(1, Ordering::SeqCst);

@@ -387,9 +387,9 @@ pub fn accept(listener: BorrowedFd<'_>, o: &SockOpts) -> Result<Option<(OwnedFd,
     };
     // SAFETY: `raw` was just returned by accept4 and is owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let len = len.min(mem::size_of_val(&ss) as libc::socklen_t);
     // SAFETY: the kernel wrote `len` bytes (at most the buffer size) into `ss`.
-    let peer =
-        unsafe { sys::from_sockaddr(sa, len.min(mem::size_of_val(&ss) as libc::socklen_t)) }?;
+    let peer = unsafe { sys::from_sockaddr(sa, len) }?;
     tune_ip_priority(fd.as_fd(), peer.is_ipv6(), o)?;
     tune_tcp_level(fd.as_fd(), o)?;
     Ok(Some((fd, peer)))
