@@ -62,18 +62,22 @@ pub fn poll_timeout_ms(deadline: Option<Instant>, now: Instant) -> c_int {
 }
 
 /// One poll(2) on `fds` that returns at `deadline` at the latest (None: may
-/// wait for ever). Returns how many entries have `revents` set; 0 when the
-/// deadline came first. `EINTR` is an error, not retried: a blocking zmq
-/// call returns it (libzmq too).
+/// wait for ever; the clock is read only when there is a deadline). Returns
+/// how many entries have `revents` set; 0 when the deadline came first.
+/// `EINTR` is an error, not retried: a blocking zmq call returns it (libzmq
+/// too).
 pub fn poll(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> Result<usize> {
-    poll_at(fds, deadline, Instant::now())
+    let ms = match deadline {
+        None => -1,
+        Some(_) => poll_timeout_ms(deadline, Instant::now()),
+    };
+    poll_ms(fds, ms)
 }
 
-/// [`poll`] for a caller that has just read the clock: `now` is the time
-/// the timeout is measured from.
+/// One poll(2) on `fds` with a timeout already in ms (-1: for ever), e.g.
+/// from [`poll_timeout_ms`] by a caller that has just read the clock.
 #[inline]
-pub fn poll_at(fds: &mut [libc::pollfd], deadline: Option<Instant>, now: Instant) -> Result<usize> {
-    let ms = poll_timeout_ms(deadline, now);
+pub fn poll_ms(fds: &mut [libc::pollfd], ms: c_int) -> Result<usize> {
     // SAFETY: `fds` is a live, writable array of `fds.len()` pollfds for the
     // whole call.
     let n = unsafe { syscall!(poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms)) }?;

@@ -195,8 +195,10 @@ impl Reactor {
             let timeout = if !passive {
                 0
             } else {
-                let next = self.timers.keys().next().map(|&(at, _)| at);
-                poll_timeout_ms(next, Instant::now())
+                match self.timers.keys().next() {
+                    None => -1,
+                    Some(&(at, _)) => poll_timeout_ms(Some(at), Instant::now()),
+                }
             };
             // SAFETY: events has room for its length in epoll_event records.
             let n = unsafe {
