@@ -1,6 +1,7 @@
 /* which_lib
  * Prints {"version": "X.Y.Z", "path": "<libzmq file mapped into this
- * process>"}: the runner checks with it which libzmq.so.5 LD_LIBRARY_PATH
+ * process>"} (the first mapping whose file name starts with "libzmq.so"):
+ * the runner checks with it which libzmq.so.5 LD_LIBRARY_PATH
  * selected. */
 #include "bench.h"
 
@@ -14,7 +15,9 @@ int main (void)
     if (f) {
         while (fgets (line, sizeof line, f)) {
             char *p = strchr (line, '/');
-            if (p && strstr (p, "libzmq")) {
+            /* By file name: the directories (this program's too) may
+             * contain "libzmq". */
+            if (p && strncmp (strrchr (p, '/') + 1, "libzmq.so", 9) == 0) {
                 p[strcspn (p, "\n")] = 0;
                 snprintf (path, sizeof path, "%s", p);
                 break;

@@ -18,6 +18,7 @@ pub mod pipe;
 pub mod poll;
 pub mod random;
 pub mod socket;
+pub mod sys;
 pub mod timers;
 pub mod transport;
 pub mod z85;

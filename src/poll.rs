@@ -13,6 +13,7 @@ use crate::constants::{
 use crate::error::{Errno, Result};
 use crate::options::OptVal;
 use crate::socket::Socket;
+use crate::sys::{self, syscall};
 use std::ffi::c_long;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
@@ -209,20 +210,13 @@ fn wait_ms(first_pass: bool, timeout_ms: c_long, deadline: Option<Instant>) -> i
     if timeout_ms < 0 {
         return -1;
     }
-    let left = deadline.map_or(Duration::ZERO, |d| {
-        d.saturating_duration_since(Instant::now())
-    });
-    // Round up so we do not spin just before the deadline.
-    left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+    deadline.map_or(0, |d| sys::poll_timeout_ms(Some(d), Instant::now()))
 }
 
 /// One poll(2), or ppoll(2) for [`SigMask::Set`]. EINTR is an error.
 fn sys_poll(fds: &mut [libc::pollfd], ms: i32, sigmask: SigMask<'_>) -> Result<()> {
-    let rc = match sigmask {
-        SigMask::Keep => {
-            // SAFETY: fds is a valid array of fds.len() pollfds.
-            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) }
-        }
+    match sigmask {
+        SigMask::Keep => sys::poll_ms(fds, ms).map(drop),
         SigMask::Set(mask) => {
             let ts = libc::timespec {
                 tv_sec: (ms / 1000) as libc::time_t,
@@ -234,15 +228,19 @@ fn sys_poll(fds: &mut [libc::pollfd], ms: i32, sigmask: SigMask<'_>) -> Result<(
                 &ts as *const libc::timespec
             };
             let mask = mask.map_or(std::ptr::null(), |m| m as *const libc::sigset_t);
-            // SAFETY: as above; tsp is NULL or a valid timespec; mask is NULL
-            // or a valid sigset.
-            unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, tsp, mask) }
+            // SAFETY: fds is a valid array of fds.len() pollfds; tsp is NULL
+            // or a valid timespec; mask is NULL or a valid sigset.
+            let rc = unsafe {
+                syscall!(ppoll(
+                    fds.as_mut_ptr(),
+                    fds.len() as libc::nfds_t,
+                    tsp,
+                    mask
+                ))
+            };
+            rc.map(drop)
         }
-    };
-    if rc < 0 {
-        return Err(Errno::last_os());
     }
-    Ok(())
 }
 
 /// A wait with no items: sleep for `timeout_ms`. With -1 this blocks until a

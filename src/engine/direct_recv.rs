@@ -23,6 +23,7 @@ use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
 use crate::io::reactor::{IoCmd, READABLE};
 use crate::pipe::{DirectRead, DirectReceiver, PipeEvent};
+use crate::sys;
 use parking_lot::Mutex;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -208,17 +209,22 @@ pub fn wait<T>(
             n += 1;
         }
     }
-    while let Some(ms) = poll_ms(deadline) {
+    loop {
+        let ms = match deadline {
+            None => -1,
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    break;
+                }
+                sys::poll_timeout_ms(deadline, now)
+            }
+        };
         for p in &mut pfds[..n] {
             p.revents = 0;
         }
-        // SAFETY: the first n entries of pfds are initialised pollfds.
-        let rc = unsafe { libc::poll(pfds.as_mut_ptr(), n as libc::nfds_t, ms) };
-        if rc < 0 {
-            // EINTR included: a blocking zmq call returns it (libzmq too).
-            return Err(Errno::last_os());
-        }
-        if rc == 0 {
+        // EINTR is an error: a blocking zmq call returns it (libzmq too).
+        if sys::poll_ms(&mut pfds[..n], ms)? == 0 {
             if mb.has_pending() {
                 break;
             }
@@ -261,18 +267,6 @@ pub fn wait<T>(
         }
     }
     Ok(())
-}
-
-/// The poll(2) timeout until `deadline` in ms, rounded up (-1: none);
-/// None once it has passed.
-fn poll_ms(deadline: Option<Instant>) -> Option<i32> {
-    match deadline {
-        None => Some(-1),
-        Some(d) => {
-            let now = Instant::now();
-            (now < d).then(|| (d - now).as_micros().div_ceil(1000).min(i32::MAX as u128) as i32)
-        }
-    }
 }
 
 #[cfg(test)]

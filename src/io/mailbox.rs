@@ -5,7 +5,8 @@
 //! readable when a command arrives at an empty, passive mailbox, and the owner
 //! drains it whenever it processes commands.
 
-use crate::error::{Errno, Result};
+use crate::error::Result;
+use crate::sys::{self, syscall};
 use crossbeam_queue::SegQueue;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{fence, AtomicBool, AtomicI64, Ordering};
@@ -29,10 +30,7 @@ pub struct Mailbox<T> {
 impl<T> Mailbox<T> {
     pub fn new() -> Result<Mailbox<T>> {
         // SAFETY: eventfd has no memory-safety preconditions.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if fd < 0 {
-            return Err(Errno::last_os());
-        }
+        let fd = unsafe { syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK)) }?;
         Ok(Mailbox {
             queue: SegQueue::new(),
             passive: AtomicBool::new(true),
@@ -53,14 +51,10 @@ impl<T> Mailbox<T> {
         fence(Ordering::SeqCst);
         if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
             let one: u64 = 1;
-            // SAFETY: writing 8 bytes from a valid u64 to our eventfd.
-            unsafe {
-                libc::write(
-                    self.efd.as_raw_fd(),
-                    &one as *const u64 as *const libc::c_void,
-                    8,
-                )
-            };
+            let (fd, buf) = (self.efd.as_raw_fd(), (&one as *const u64).cast());
+            // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
+            // cannot fail short of a counter overflow (2^64 - 1 unread writes).
+            let _ = unsafe { syscall!(write(fd, buf, 8)) };
             // After the write: a consumer that sees the count finds the
             // write to read.
             self.signalled.fetch_add(1, Ordering::SeqCst);
@@ -95,14 +89,8 @@ impl<T> Mailbox<T> {
         let mut v: u64 = 0;
         // SAFETY: reads 8 bytes into a valid u64 from our non-blocking
         // eventfd; an already-reset fd just gives EAGAIN.
-        let n = unsafe {
-            libc::read(
-                self.efd.as_raw_fd(),
-                &mut v as *mut u64 as *mut libc::c_void,
-                8,
-            )
-        };
-        if n == 8 {
+        let n = unsafe { syscall!(read(self.efd.as_raw_fd(), (&mut v as *mut u64).cast(), 8)) };
+        if n == Ok(8) {
             self.signalled.fetch_sub(v as i64, Ordering::SeqCst);
         }
     }
@@ -140,29 +128,23 @@ impl<T> Mailbox<T> {
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let ms: i32 = match deadline {
+            let ms = match deadline {
                 None => -1,
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
                         return Ok(self.has_pending());
                     }
-                    let left = d - now;
-                    (left.as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32
+                    sys::poll_timeout_ms(deadline, now)
                 }
             };
-            let mut pfd = libc::pollfd {
+            let mut pfd = [libc::pollfd {
                 fd: self.efd.as_raw_fd(),
                 events: libc::POLLIN,
                 revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if rc < 0 {
-                // EINTR included: a blocking zmq call returns it (libzmq too).
-                return Err(Errno::last_os());
-            }
-            if rc > 0 {
+            }];
+            // EINTR included: a blocking zmq call returns it (libzmq too).
+            if sys::poll_ms(&mut pfd, ms)? > 0 {
                 self.clear_fd();
                 if self.has_pending() || !self.go_passive() {
                     return Ok(true);
@@ -188,18 +170,17 @@ mod tests {
         let mb: Mailbox<u32> = Mailbox::new().unwrap();
         let one: u64 = 1;
         // SAFETY: writing 8 bytes from a valid u64 to the eventfd.
-        unsafe { libc::write(mb.fd(), &one as *const u64 as *const libc::c_void, 8) };
+        unsafe { syscall!(write(mb.fd(), (&one as *const u64).cast(), 8)) }.unwrap();
         assert!(!mb.wait(Some(Duration::from_millis(20))).unwrap());
         // The producer's late increment cancels the consumer's decrement.
         mb.signalled.fetch_add(1, Ordering::SeqCst);
         assert_eq!(mb.signalled.load(Ordering::SeqCst), 0);
-        let mut pfd = libc::pollfd {
+        let mut pfd = [libc::pollfd {
             fd: mb.fd(),
             events: libc::POLLIN,
             revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        assert_eq!(unsafe { libc::poll(&mut pfd, 1, 0) }, 0, "still readable");
+        }];
+        assert_eq!(sys::poll_ms(&mut pfd, 0), Ok(0), "still readable");
     }
 
     #[test]

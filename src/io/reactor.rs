@@ -9,6 +9,7 @@
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
 use crate::pipe::{PipeEvent, PipeEvents};
+use crate::sys::{poll_timeout_ms, syscall};
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,10 +93,7 @@ impl Reactor {
     fn ctl(&self, op: i32, fd: RawFd, token: u64, events: u32) -> Result<()> {
         let mut ev = libc::epoll_event { events, u64: token };
         // SAFETY: epfd is our epoll instance; ev is a valid epoll_event.
-        let rc = unsafe { libc::epoll_ctl(self.epfd, op, fd, &mut ev) };
-        if rc < 0 {
-            return Err(Errno::last_os());
-        }
+        unsafe { syscall!(epoll_ctl(self.epfd, op, fd, &mut ev)) }?;
         Ok(())
     }
 
@@ -199,24 +197,21 @@ impl Reactor {
             } else {
                 match self.timers.keys().next() {
                     None => -1,
-                    Some((at, _)) => {
-                        let now = Instant::now();
-                        if *at <= now {
-                            0
-                        } else {
-                            let d = *at - now;
-                            d.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
-                        }
-                    }
+                    Some(&(at, _)) => poll_timeout_ms(Some(at), Instant::now()),
                 }
             };
             // SAFETY: events has room for its length in epoll_event records.
             let n = unsafe {
-                libc::epoll_wait(self.epfd, events.as_mut_ptr(), events.len() as i32, timeout)
+                syscall!(epoll_wait(
+                    self.epfd,
+                    events.as_mut_ptr(),
+                    events.len() as i32,
+                    timeout
+                ))
             };
-            if n < 0 {
+            let Ok(n) = n else {
                 continue; // EINTR
-            }
+            };
             for ev in events.iter().take(n as usize) {
                 let token = ev.u64;
                 let bits = ev.events;
@@ -243,8 +238,9 @@ impl Reactor {
 impl Drop for Reactor {
     fn drop(&mut self) {
         self.objects.clear();
-        // SAFETY: we own the epoll fd.
-        unsafe { libc::close(self.epfd) };
+        // SAFETY: we own the epoll fd and close it once, here; a failed close
+        // leaves nothing to do.
+        let _ = unsafe { syscall!(close(self.epfd)) };
     }
 }
 
@@ -259,10 +255,7 @@ impl IoThread {
     pub fn start(index: usize) -> Result<IoThread> {
         let mailbox: Arc<Mailbox<IoCmd>> = Arc::new(Mailbox::new()?);
         // SAFETY: epoll_create1 has no memory-safety preconditions.
-        let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if epfd < 0 {
-            return Err(Errno::last_os());
-        }
+        let epfd = unsafe { syscall!(epoll_create1(libc::EPOLL_CLOEXEC)) }?;
         let mut reactor = Reactor {
             epfd,
             mailbox: mailbox.clone(),

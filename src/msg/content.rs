@@ -144,7 +144,8 @@ impl Content {
     pub(crate) unsafe fn acquire(p: NonNull<Content>, n: usize) {
         // Relaxed as in `Arc::clone`: the caller's own reference keeps the
         // block alive, and the new one is published by whatever moves it.
-        p.as_ref().refs.fetch_add(n, Ordering::Relaxed);
+        // SAFETY: the caller holds a reference, so `p` is live (contract).
+        unsafe { p.as_ref() }.refs.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Drops `n` references, releasing the block when they were the last.
@@ -154,34 +155,50 @@ impl Content {
     /// them up.
     #[inline]
     pub(crate) unsafe fn release(p: NonNull<Content>, n: usize) {
-        if p.as_ref().refs.fetch_sub(n, Ordering::Release) != n {
+        // SAFETY: the caller holds `n` references, so `p` is live (contract).
+        if unsafe { p.as_ref() }.refs.fetch_sub(n, Ordering::Release) != n {
             return;
         }
         // Synchronises with every other thread's Release decrement, so their
         // reads of the bytes happen before the block is freed (as in Arc).
         fence(Ordering::Acquire);
         let c = p.as_ptr();
-        match (*c).release {
+        // SAFETY: those were the last references: the block is live and
+        // nobody else reads or frees it any more.
+        let release = unsafe { &(*c).release };
+        match *release {
             Release::Trailing { cap } => match pool::class_exact(HDR + cap) {
                 // Every block of a class's exact size can be pooled, whoever
                 // allocated it (same size and alignment).
-                Some(class) => pool::put(class, p.cast::<u8>()),
+                // SAFETY: the block has exactly the class's size and no
+                // reference is left.
+                Some(class) => unsafe { pool::put(class, p.cast::<u8>()) },
                 _ => {
                     if !pool::give_block(p.cast::<u8>(), HDR + cap) {
                         if let Some(layout) = trailing_layout(cap) {
-                            dealloc(c as *mut u8, layout);
+                            // SAFETY: trailing blocks are allocated with this
+                            // layout, and no reference is left.
+                            unsafe { dealloc(c as *mut u8, layout) };
                         }
                     }
                 }
             },
             Release::User { data, ffn, hint } => {
-                drop(Box::from_raw(c));
+                // SAFETY: user blocks are boxed (`Content::boxed`) and this
+                // was the last reference; the match copied the fields out.
+                drop(unsafe { Box::from_raw(c) });
                 // The user's free function runs exactly once, here (M3).
-                ffn(data as *mut c_void, hint);
+                // SAFETY: the contract of `Msg::from_user`: `data` stays valid
+                // until this call, which hands it back with the user's hint.
+                unsafe { ffn(data as *mut c_void, hint) };
             }
             Release::Vec { data, len, cap } => {
-                drop(Box::from_raw(c));
-                pool::give_vec(Vec::from_raw_parts(data, len, cap));
+                // SAFETY: vec blocks are boxed (`Content::boxed`) and this was
+                // the last reference; the match copied the vector's parts out.
+                drop(unsafe { Box::from_raw(c) });
+                // SAFETY: `data`, `len`, `cap` came from a `Vec<u8>` taken
+                // apart in `Content::from_vec`, whose storage nobody else owns.
+                pool::give_vec(unsafe { Vec::from_raw_parts(data, len, cap) });
             }
         }
     }
@@ -192,7 +209,8 @@ impl Content {
     /// `p` must be a live block the caller holds a reference to.
     #[inline]
     pub(crate) unsafe fn refs(p: NonNull<Content>) -> usize {
-        p.as_ref().refs.load(Ordering::Acquire)
+        // SAFETY: the caller holds a reference, so `p` is live (contract).
+        unsafe { p.as_ref() }.refs.load(Ordering::Acquire)
     }
 }
 
@@ -277,9 +295,11 @@ impl Chunk {
     /// True if no message refers to the bytes: they may be overwritten.
     #[inline]
     pub(crate) fn is_unique(&self) -> bool {
-        // SAFETY: we hold a reference to the live block.
-        self.content
-            .is_none_or(|c| unsafe { Content::refs(c) == 1 + self.spare_refs })
+        self.content.is_none_or(|c| {
+            // SAFETY: we hold a reference to the live block.
+            let refs = unsafe { Content::refs(c) };
+            refs == 1 + self.spare_refs
+        })
     }
 
     /// The bytes `a..b` (must be within capacity and not being written).
@@ -331,8 +351,8 @@ impl Chunk {
 
 impl Drop for Chunk {
     fn drop(&mut self) {
-        // SAFETY: our own reference plus the unspent batch are ours to drop.
         if let Some(c) = self.content {
+            // SAFETY: our own reference plus the unspent batch are ours to drop.
             unsafe { Content::release(c, 1 + self.spare_refs) };
         }
     }

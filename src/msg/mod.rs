@@ -186,7 +186,9 @@ impl Msg {
         hint: *mut c_void,
     ) -> Msg {
         let Some(f) = ffn else {
-            return Msg::from_const(data, len);
+            // SAFETY: without `ffn` the data must stay valid for ever: the
+            // caller's contract is `from_const`'s.
+            return unsafe { Msg::from_const(data, len) };
         };
         Msg::from_content(Content::user(data, f, hint), data, len)
     }
@@ -438,9 +440,9 @@ mod tests {
     #[test]
     fn user_free_once() {
         let mut data = [1u8; 4];
+        let (p, hint) = (data.as_mut_ptr(), std::ptr::null_mut());
         // SAFETY: data outlives the messages below.
-        let m =
-            unsafe { Msg::from_user(data.as_mut_ptr(), 4, Some(free_it), std::ptr::null_mut()) };
+        let m = unsafe { Msg::from_user(p, 4, Some(free_it), hint) };
         let c = m.clone();
         drop(m);
         assert_eq!(FREED.load(Ordering::SeqCst), 0);

@@ -247,7 +247,9 @@ pub(crate) unsafe fn put(class: usize, p: NonNull<u8>) {
     });
     if kept.is_err() {
         // The thread is exiting: no cache any more.
-        dealloc(p.as_ptr(), layout(class));
+        // SAFETY: `p` was allocated with the class's layout and is no longer
+        // used (contract).
+        unsafe { dealloc(p.as_ptr(), layout(class)) };
     }
 }
 

@@ -9,6 +9,7 @@ mod endpoints;
 mod inproc;
 pub mod iov;
 pub mod pattern;
+pub mod strategy;
 pub mod types;
 
 pub use crate::io::command::{Command, PipeInfo, SocketShared};

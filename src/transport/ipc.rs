@@ -19,9 +19,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
-use super::sys::{self, syscall};
+use super::sys;
 use super::SockOpts;
 use crate::error::{Errno, Result};
+use crate::sys::syscall;
 
 /// A bound, listening ipc socket.
 #[derive(Debug)]
@@ -92,10 +93,7 @@ fn make_wildcard_dir() -> Result<PathBuf> {
     let mut buf = template.into_bytes_with_nul();
     // SAFETY: `buf` is a writable NUL-terminated template ending in XXXXXX;
     // mkdtemp rewrites the Xs in place and returns NULL on failure.
-    let p = unsafe { libc::mkdtemp(buf.as_mut_ptr().cast()) };
-    if p.is_null() {
-        return Err(Errno::last_os());
-    }
+    unsafe { syscall!(ptr mkdtemp(buf.as_mut_ptr().cast())) }?;
     buf.pop(); // the NUL
     Ok(PathBuf::from(OsString::from_vec(buf)))
 }
@@ -135,8 +133,9 @@ pub fn listen(path: &str, o: &SockOpts) -> Result<IpcListener> {
     if !path.starts_with('@') {
         // Take the path over from any earlier (maybe live) socket (N5).
         if let Ok(c) = CString::new(path) {
-            // SAFETY: `c` is a valid NUL-terminated path; failure is ignored.
-            unsafe { libc::unlink(c.as_ptr()) };
+            // SAFETY: `c` is a valid NUL-terminated path.
+            // Failure is ignored: usually there is nothing to take over.
+            let _ = unsafe { syscall!(unlink(c.as_ptr())) };
         }
     }
     let fd = bind_listen(path, o)?;

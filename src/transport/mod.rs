@@ -12,7 +12,8 @@
 //! - [`ipc`]: Unix-domain listen/accept/connect, `*` wildcard and `@abstract`
 //!   names (N4, N5).
 //! - inproc has no OS side; [`Endpoint::Inproc`] carries its name.
-//! - [`sys`]: the `syscall!` helper and the engine's read/write/writev.
+//! - [`sys`]: the engine's read/write/writev and socket calls (over
+//!   [`crate::sys`]'s `syscall!`).
 
 pub mod ipc;
 pub mod sys;

@@ -9,28 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use crate::error::{Errno, Result};
-
-/// Calls `libc::$fn(args…)` and turns a `-1` return into `Err(Errno::last_os())`.
-///
-/// The expansion contains no `unsafe` of its own: wrap the call in an
-/// `unsafe { }` block with a `// SAFETY:` comment saying why the arguments
-/// are valid, e.g.
-///
-/// ```ignore
-/// // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
-/// let n = unsafe { syscall!(read(fd, buf.as_mut_ptr().cast(), buf.len())) }?;
-/// ```
-macro_rules! syscall {
-    ($fn:ident ( $($arg:expr),* $(,)? )) => {{
-        let res = libc::$fn($($arg),*);
-        if res == -1 {
-            Err($crate::error::Errno::last_os())
-        } else {
-            Ok(res)
-        }
-    }};
-}
-pub(crate) use syscall;
+use crate::sys::syscall;
 
 /// Sets `O_NONBLOCK` on `fd`.
 pub fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<()> {

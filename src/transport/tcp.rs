@@ -20,9 +20,10 @@ use std::mem;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use super::sys::{self, syscall};
+use super::sys;
 use super::SockOpts;
 use crate::error::{Errno, Result};
+use crate::sys::syscall;
 
 /// A syntactically valid connect address, not yet resolved (see [`parse_connect`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -341,8 +342,7 @@ fn numeric_host(a: &SocketAddr) -> String {
 fn zone_name(id: u32) -> String {
     let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
     // SAFETY: `buf` has IF_NAMESIZE bytes, as if_indextoname requires.
-    let p = unsafe { libc::if_indextoname(id, buf.as_mut_ptr()) };
-    if p.is_null() {
+    if unsafe { syscall!(ptr if_indextoname(id, buf.as_mut_ptr())) }.is_err() {
         return id.to_string();
     }
     // SAFETY: on success `buf` holds a NUL-terminated name.
@@ -387,9 +387,9 @@ pub fn accept(listener: BorrowedFd<'_>, o: &SockOpts) -> Result<Option<(OwnedFd,
     };
     // SAFETY: `raw` was just returned by accept4 and is owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let len = len.min(mem::size_of_val(&ss) as libc::socklen_t);
     // SAFETY: the kernel wrote `len` bytes (at most the buffer size) into `ss`.
-    let peer =
-        unsafe { sys::from_sockaddr(sa, len.min(mem::size_of_val(&ss) as libc::socklen_t)) }?;
+    let peer = unsafe { sys::from_sockaddr(sa, len) }?;
     tune_ip_priority(fd.as_fd(), peer.is_ipv6(), o)?;
     tune_tcp_level(fd.as_fd(), o)?;
     Ok(Some((fd, peer)))

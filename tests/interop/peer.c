@@ -232,7 +232,9 @@ static void waitsync (void *s, const char *topic)
     fflush (stdout);
 }
 
-/* Prints the path of the libzmq mapped into this process. */
+/* Prints the path of the libzmq mapped into this process: the first mapping
+ * whose file name (not directory: the checkout may live under a "libzmq"
+ * folder, and so does this program) starts with "libzmq.so". */
 static void print_lib (void)
 {
     char line[1024];
@@ -241,7 +243,7 @@ static void print_lib (void)
         fail ("cannot open /proc/self/maps");
     while (fgets (line, sizeof line, maps)) {
         char *path = strchr (line, '/');
-        if (path && strstr (path, "libzmq")) {
+        if (path && strncmp (strrchr (path, '/') + 1, "libzmq.so", 9) == 0) {
             path[strcspn (path, "\n")] = 0;
             printf ("LIB %s\n", path);
             break;

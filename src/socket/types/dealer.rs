@@ -1,11 +1,11 @@
 //! DEALER (libzmq `dealer.cpp`, RFC 28): load-balances outgoing messages
 //! and fair-queues incoming ones, without touching envelopes.
 
-use super::fq::Fq;
-use super::lb::Lb;
 use super::{bool_opt, opt};
 use crate::error::Result;
 use crate::msg::Msg;
+use crate::socket::strategy::fq::Fq;
+use crate::socket::strategy::lb::Lb;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 
 #[derive(Default)]

@@ -1,20 +1,10 @@
 //! One module per socket type, and the factory `new_pattern`.
 //!
-//! The shared strategies mirror libzmq's: [`lb`] (load balancing, PUSH /
-//! DEALER / REQ), [`fq`] (fair queueing, PULL / DEALER / ROUTER / REP /
-//! XSUB / PAIR), [`dist`] (fan-out, PUB / XPUB / XSUB) and [`trie`]
-//! (subscription prefix tries). All of them keep libzmq's "active prefix"
-//! arrays ([`array`]) so the per-message paths do no allocation, hashing or
-//! scanning.
+//! The types compose the shared strategies in [`super::strategy`] (load
+//! balancing, fair queueing, fan-out, subscription tries).
 
 use super::Pattern;
 use crate::error::{Errno, Result};
-
-mod array;
-mod dist;
-mod fq;
-mod lb;
-mod trie;
 
 mod dealer;
 mod pair;
@@ -68,7 +58,7 @@ pub fn new_pattern(socket_type: i32) -> Result<Box<dyn Pattern>> {
         kind::PUSH => Box::new(push::Push::new()),
         kind::XPUB => Box::new(xpub::XPub::new(false)),
         kind::XSUB => Box::new(xsub::XSub::new(false)),
-        11..=20 => return Err(Errno::ENOTSUP),
+        kind::STREAM..=kind::CHANNEL => return Err(Errno::ENOTSUP),
         _ => return Err(Errno::EINVAL),
     })
 }

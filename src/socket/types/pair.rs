@@ -1,9 +1,9 @@
 //! PAIR (libzmq `pair.cpp`, RFC 31): exactly one peer; later pipes are
 //! rejected (closed). Send gives EAGAIN at HWM or with no peer.
 
-use super::fq::Fq;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
+use crate::socket::strategy::fq::Fq;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 
 #[derive(Default)]

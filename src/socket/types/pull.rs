@@ -1,9 +1,9 @@
 //! PULL (libzmq `pull.cpp`, RFC 30): fair-queues messages from PUSH peers.
 //! Cannot send. With CONFLATE, a recv returns the newest message waiting.
 
-use super::fq::Fq;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
+use crate::socket::strategy::fq::Fq;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 
 #[derive(Default)]

@@ -1,10 +1,10 @@
 //! PUSH (libzmq `push.cpp`, RFC 30): load-balances messages to PULL peers;
 //! blocks (EAGAIN) when every pipe is at its HWM. Cannot receive.
 
-use super::lb::Lb;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::pipe::Read;
+use crate::socket::strategy::lb::Lb;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 
 #[derive(Default)]

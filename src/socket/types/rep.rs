@@ -9,10 +9,10 @@
 //! state.
 
 use super::dealer::send_probe;
-use super::fq::Fq;
 use super::{bool_opt, opt};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
+use crate::socket::strategy::fq::Fq;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 
 #[derive(Default)]

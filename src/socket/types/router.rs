@@ -6,12 +6,12 @@
 //! sent messages are routed by their first frame, looked up once per message.
 
 use super::dealer::send_probe;
-use super::fq::Fq;
 use super::{bool_opt, opt};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::pipe::Read;
 use crate::random;
+use crate::socket::strategy::fq::Fq;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 use std::collections::HashMap;
 

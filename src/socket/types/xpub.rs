@@ -7,13 +7,13 @@
 //! makes the send wait (P9). XPUB also hands (un)subscriptions and upstream
 //! data to the application; PUB discards them and cannot receive.
 
-use super::dist::Dist;
-use super::trie::{MTrie, RmResult};
 use super::{bool_opt, int_opt, opt};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::options::OptVal;
 use crate::pipe::Read;
+use crate::socket::strategy::dist::Dist;
+use crate::socket::strategy::trie::{MTrie, RmResult};
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 use std::collections::VecDeque;
 

@@ -7,13 +7,13 @@
 //! messages locally; XSUB passes everything through and lets the
 //! application send subscriptions and upstream data.
 
-use super::dist::Dist;
-use super::fq::Fq;
-use super::trie::SubTrie;
 use super::{bool_opt, int_opt, opt};
 use crate::error::{Errno, Result};
 use crate::msg::{flags, Msg};
 use crate::options::OptVal;
+use crate::socket::strategy::dist::Dist;
+use crate::socket::strategy::fq::Fq;
+use crate::socket::strategy::trie::SubTrie;
 use crate::socket::{Core, Pattern, PipeId, PipeInfo};
 
 pub(crate) struct XSub {

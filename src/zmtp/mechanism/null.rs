@@ -2,14 +2,13 @@
 //! with its properties as soon as the greeting is done; the handshake is over
 //! once READY has gone both ways. ZAP for NULL is not handled here yet.
 
-use super::mechanism::{
-    add_basic_properties, parse_properties, Mechanism, MechanismStatus, Properties,
-    PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY,
+use super::properties::{add_basic_properties, parse_properties};
+use super::{Mechanism, MechanismStatus, Properties};
+use crate::zmtp::error::{
+    Error, PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR,
+    PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY, PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
 };
-use super::{Config, Error, PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND};
-
-/// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR`.
-pub const PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR: u32 = 0x1000_0015;
+use crate::zmtp::Config;
 
 const READY: &[u8] = b"\x05READY";
 const ERROR: &[u8] = b"\x05ERROR";
@@ -82,5 +81,66 @@ impl Mechanism for NullMechanism {
 
     fn peer_properties(&self) -> &Properties {
         &self.peer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zmtp::socket_types::{DEALER, PUSH, ROUTER};
+
+    fn null(t: i32) -> NullMechanism {
+        NullMechanism::new(&Config {
+            socket_type: t,
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn ready_both_ways() {
+        let (mut a, mut b) = (null(DEALER), null(ROUTER));
+        let ra = a.next_handshake_command().unwrap();
+        assert!(ra.starts_with(READY));
+        assert_eq!(a.next_handshake_command(), None);
+        assert_eq!(a.status(), MechanismStatus::Handshaking);
+        b.process_handshake_command(&ra).unwrap();
+        // Received but not yet sent: still handshaking.
+        assert_eq!(b.status(), MechanismStatus::Handshaking);
+        let rb = b.next_handshake_command().unwrap();
+        assert_eq!(b.status(), MechanismStatus::Ready);
+        a.process_handshake_command(&rb).unwrap();
+        assert_eq!(a.status(), MechanismStatus::Ready);
+        assert_eq!(a.peer_properties()[0].1, b"ROUTER");
+        // A second READY is unexpected.
+        assert_eq!(
+            a.process_handshake_command(&rb),
+            Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND))
+        );
+    }
+
+    #[test]
+    fn error_and_bad_commands() {
+        let mut m = null(DEALER);
+        m.next_handshake_command();
+        m.process_handshake_command(b"\x05ERROR\x03why").unwrap();
+        assert_eq!(m.status(), MechanismStatus::Error);
+        let mut m = null(DEALER);
+        assert_eq!(
+            m.process_handshake_command(b"\x05ERROR\x05why"),
+            Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR))
+        );
+        assert_eq!(
+            null(DEALER).process_handshake_command(b"\x05HELLO"),
+            Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND))
+        );
+        assert_eq!(
+            null(DEALER).process_handshake_command(b"\x05READY\x0bSocket-Type"),
+            Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY))
+        );
+        let push = null(PUSH).next_handshake_command().unwrap();
+        assert_eq!(
+            null(DEALER).process_handshake_command(&push),
+            Err(Error::WrongSocketType)
+        );
     }
 }
