@@ -13,6 +13,8 @@
 #                         zeromq crate where bench/zeromq-rs builds): < 10 min;
 #                         results in build/bench/ and bench/results/
 #   make bench-quick      the same, one repetition and smaller counts (~1-2 min)
+#   make bench-ab BASE=rev  before/after in one run: the second column is our
+#                         library built at commit `rev` instead of libzmq
 #
 # ZMQ_SYSTEM=1 makes `demo` and `interop` use the system libzmq instead of ours.
 
@@ -62,7 +64,7 @@ endif
 
 .PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
         test-debian-header test-install test-cppzmq \
-        venv test-lib peer clean bench bench-quick bench-build
+        venv test-lib peer clean bench bench-quick bench-build bench-ab
 
 # ------------------------------------------------------------------ build
 
@@ -232,6 +234,20 @@ bench: bench-build
 
 bench-quick: bench-build
 	BENCH_START=$(BENCH_START) BENCH_QUICK=1 BENCH_REPS=$${BENCH_REPS:-1} $(PYTHON) bench/run.py
+
+# Before/after: our library at commit BASE (built from `git archive` into
+# build/bench/base-*) in the second column, the working tree in the first.
+# Results in build/bench/results.md (bench/results/ is left alone).
+BASE ?= HEAD~1
+BASE_DIR := $(BENCH_DIR)/base
+bench-ab: bench-build
+	rm -rf $(BASE_DIR)/src $(BASE_DIR)/lib && mkdir -p $(BASE_DIR)/src $(BASE_DIR)/lib
+	git archive $$(git rev-parse --verify '$(BASE)^{commit}') | tar -x -C $(BASE_DIR)/src
+	CARGO_TARGET_DIR=$(BASE_DIR)/target $(CARGO) build --release --lib \
+	  --manifest-path $(BASE_DIR)/src/Cargo.toml
+	cp $(BASE_DIR)/target/release/libzmq.so $(BASE_DIR)/lib/libzmq.so.5
+	BENCH_START=$(BENCH_START) BENCH_BUDGET=$${BENCH_BUDGET:-900} \
+	  BENCH_BASELINE=$(BASE_DIR)/lib $(PYTHON) bench/run.py
 
 # --------------------------------------------------------------- set-up
 

@@ -41,6 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
 BIN = OUT / "bin"
 LIBDIRS = {"ours": ROOT / "build" / "lib", "libzmq": OUT / "libzmq-debian"}
+# BENCH_BASELINE=<dir holding a libzmq.so.5>: the second column runs that
+# library instead of Debian's libzmq — e.g. our library built at an earlier
+# commit (`make bench-ab BASE=<rev>`), for a before/after table in one run.
+BASELINE = os.environ.get("BENCH_BASELINE", "")
+if BASELINE:
+    LIBDIRS["libzmq"] = Path(BASELINE).resolve()
 SYSTEM_LIB = Path("/usr/lib/x86_64-linux-gnu/libzmq.so.5")
 ZRS = ROOT / "bench" / "zeromq-rs" / "target" / "release" / "zeromq-bench"
 
@@ -425,7 +431,8 @@ def sh(*argv):
 def check_libraries():
     """Proves which libzmq.so.5 each implementation loads; exits if wrong."""
     expected = {"ours": (LIBDIRS["ours"] / "libzmq.so.5").resolve(),
-                "libzmq": SYSTEM_LIB.resolve()}
+                "libzmq": (LIBDIRS["libzmq"] / "libzmq.so.5").resolve() if BASELINE
+                else SYSTEM_LIB.resolve()}
     info = {}
     for impl, want in expected.items():
         if not want.exists():
@@ -478,7 +485,8 @@ def machine_info(libs, have_zrs):
         "cpu": cpu,
         "kernel": platform.release(),
         "ours": f"libzmq-rs {libs['ours']['version']} (commit {commit}{'+dirty' if dirty else ''})",
-        "libzmq": f"libzmq {libs['libzmq']['version']} (Debian libzmq5 {deb})",
+        "libzmq": (f"BASELINE {LIBDIRS['libzmq']} (the 'libzmq' column is this build)"
+                   if BASELINE else f"libzmq {libs['libzmq']['version']} (Debian libzmq5 {deb})"),
         "zmq.rs": f"zeromq crate {zrs_ver}" if have_zrs else "not built",
         "reps": REPS,
         "quick": QUICK,
