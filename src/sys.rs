@@ -61,6 +61,20 @@ pub fn poll_timeout_ms(deadline: Option<Instant>, now: Instant) -> c_int {
     }
 }
 
+/// [`poll_timeout_ms`] at the current time, or None once `deadline` has
+/// passed (the caller stops waiting). The clock is read only when there is
+/// a deadline.
+#[inline]
+pub fn poll_timeout(deadline: Option<Instant>) -> Option<c_int> {
+    match deadline {
+        None => Some(-1),
+        Some(d) => {
+            let now = Instant::now();
+            (now < d).then(|| poll_timeout_ms(deadline, now))
+        }
+    }
+}
+
 /// One poll(2) on `fds` that returns at `deadline` at the latest (None: may
 /// wait for ever; the clock is read only when there is a deadline). Returns
 /// how many entries have `revents` set; 0 when the deadline came first.

@@ -209,17 +209,7 @@ pub fn wait<T>(
             n += 1;
         }
     }
-    loop {
-        let ms = match deadline {
-            None => -1,
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    break;
-                }
-                sys::poll_timeout_ms(deadline, now)
-            }
-        };
+    while let Some(ms) = sys::poll_timeout(deadline) {
         for p in &mut pfds[..n] {
             p.revents = 0;
         }
@@ -271,9 +261,8 @@ pub fn wait<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::stream::tests::established;
+    use super::super::stream::tests::{established, peer_send};
     use super::*;
-    use crate::msg::Msg;
     use crate::pipe::{self, Read};
     use std::time::Duration;
 
@@ -301,17 +290,6 @@ mod tests {
             peer,
             mb,
         )
-    }
-
-    fn peer_send(
-        b: &mut std::os::unix::net::UnixStream,
-        peer: &mut crate::zmtp::Zmtp,
-        body: &[u8],
-    ) {
-        peer.encode(&Msg::from_slice(body));
-        std::io::Write::write_all(b, peer.output()).unwrap();
-        let n = peer.output().len();
-        peer.consume_output(n);
     }
 
     #[test]

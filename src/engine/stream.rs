@@ -297,20 +297,15 @@ fn send_out(fd: std::os::fd::BorrowedFd<'_>, a: &[u8], b: &[u8]) -> Result<usize
 pub(super) mod tests {
     use super::*;
     use crate::pipe;
-    use crate::zmtp::{socket_types, Config, MechanismConfig};
+    use crate::zmtp::{socket_types, Config};
     use std::os::unix::net::UnixStream;
 
+    /// A codec configuration without a handshake timeout.
     pub fn config(socket_type: i32) -> Config {
         Config {
             socket_type,
-            routing_id: Vec::new(),
-            mechanism: MechanismConfig::Null,
-            maxmsgsize: -1,
-            heartbeat_ivl_ms: 0,
-            heartbeat_ttl_ms: 0,
-            heartbeat_timeout_ms: -1,
             handshake_ivl_ms: 0,
-            metadata: Vec::new(),
+            ..Config::default()
         }
     }
 
@@ -358,11 +353,19 @@ pub(super) mod tests {
         (e, b, peer)
     }
 
-    fn peer_send(b: &mut UnixStream, peer: &mut Zmtp, body: &[u8]) {
+    /// The peer sends one message.
+    pub fn peer_send(b: &mut UnixStream, peer: &mut Zmtp, body: &[u8]) {
         peer.encode(&Msg::from_slice(body));
         std::io::Write::write_all(b, peer.output()).unwrap();
         let n = peer.output().len();
         peer.consume_output(n);
+    }
+
+    /// One I/O-thread style pump (no budget, the chunk given back).
+    fn pump(e: &mut Engine, pipe: &mut pipe::Pipe) -> (Pumped, PumpStats) {
+        let mut st = PumpStats::default();
+        let r = e.pump(Some(pipe), Instant::now(), usize::MAX, false, &mut st);
+        (r, st)
     }
 
     #[test]
@@ -372,14 +375,7 @@ pub(super) mod tests {
         for body in [&b"one"[..], b"two", b"three"] {
             peer_send(&mut b, &mut peer, body);
         }
-        let mut st = PumpStats::default();
-        let r = e.pump(
-            Some(&mut sess_end),
-            Instant::now(),
-            usize::MAX,
-            false,
-            &mut st,
-        );
+        let (r, st) = pump(&mut e, &mut sess_end);
         assert!(matches!(r, Pumped::Stopped), "{r:?}");
         assert_eq!(st.delivered, 2);
         assert!(e.input_stopped && e.pending_in.is_some());
@@ -391,14 +387,7 @@ pub(super) mod tests {
             assert_eq!(m.data(), want);
         }
         e.input_stopped = false;
-        let mut st = PumpStats::default();
-        let r = e.pump(
-            Some(&mut sess_end),
-            Instant::now(),
-            usize::MAX,
-            false,
-            &mut st,
-        );
+        let (r, st) = pump(&mut e, &mut sess_end);
         assert!(matches!(r, Pumped::Drained), "{r:?}");
         assert_eq!(st.delivered, 1);
         let Read::Msg(m) = sock_end.read() else {
@@ -412,25 +401,10 @@ pub(super) mod tests {
         let (mut e, b, _peer) = established();
         drop(b);
         let (mut sess_end, _sock_end) = pipe::pair([0, 0]);
-        let mut st = PumpStats::default();
-        let r = e.pump(
-            Some(&mut sess_end),
-            Instant::now(),
-            usize::MAX,
-            false,
-            &mut st,
-        );
-        assert!(matches!(r, Pumped::Failed));
+        assert!(matches!(pump(&mut e, &mut sess_end).0, Pumped::Failed));
         assert!(e.read_failed);
         // It stays failed.
-        let r = e.pump(
-            Some(&mut sess_end),
-            Instant::now(),
-            usize::MAX,
-            false,
-            &mut st,
-        );
-        assert!(matches!(r, Pumped::Failed));
+        assert!(matches!(pump(&mut e, &mut sess_end).0, Pumped::Failed));
     }
 
     #[test]

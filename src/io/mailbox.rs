@@ -128,15 +128,8 @@ impl<T> Mailbox<T> {
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let ms = match deadline {
-                None => -1,
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return Ok(self.has_pending());
-                    }
-                    sys::poll_timeout_ms(deadline, now)
-                }
+            let Some(ms) = sys::poll_timeout(deadline) else {
+                return Ok(self.has_pending());
             };
             let mut pfd = [libc::pollfd {
                 fd: self.efd.as_raw_fd(),
