@@ -12,9 +12,9 @@
 //! - [`direct_send`] / [`direct_recv`]: the fast paths that let a socket's
 //!   own thread send or receive on an idle connection.
 //!
-//! The socket layer (above) starts these objects through the three
-//! functions here — [`listen`], [`connect`] and [`close`] — and hears back
-//! only through its mailbox ([`SocketShared`]).
+//! The socket layer (above) starts these objects with [`listen`] and
+//! [`connect`], stops them with [`Started::close`], and hears back only
+//! through its mailbox ([`SocketShared`]).
 
 pub mod conn;
 pub mod connecter;
@@ -31,7 +31,7 @@ use crate::ctx::CtxInner;
 use crate::error::Result;
 use crate::io::command::SocketShared;
 use crate::io::mailbox::Mailbox;
-use crate::io::reactor::{new_token, IoCmd};
+use crate::io::reactor::{new_token, IoCmd, IoObject, IoThread};
 use crate::options::Options;
 use crate::pipe::{self, DirectReceiver, Pipe};
 use std::sync::Arc;
@@ -58,16 +58,8 @@ pub fn listen(
     opts: Options,
 ) -> Result<Started> {
     let io = ctx.io_thread()?;
-    let token = new_token();
     let l = listener::Listener::new(bound, socket.clone(), ctx.clone(), opts);
-    io.send(IoCmd::Register {
-        token,
-        obj: Box::new(l),
-    });
-    Ok(Started {
-        io: io.mailbox().clone(),
-        token,
-    })
+    Ok(Started::register(io, new_token(), Box::new(l)))
 }
 
 /// Starts a connecting session to `addr` in an I/O thread.
@@ -94,20 +86,20 @@ pub fn connect(
         sess.set_pipe(sess_end);
         Some((sock_end, direct))
     };
-    io.send(IoCmd::Register {
-        token,
-        obj: Box::new(sess),
-    });
-    Ok(Connecting {
-        started: Started {
-            io: io.mailbox().clone(),
-            token,
-        },
-        pipe,
-    })
+    let started = Started::register(io, token, Box::new(sess));
+    Ok(Connecting { started, pipe })
 }
 
 impl Started {
+    /// Hands `obj` to the I/O thread `io` under `token`.
+    fn register(io: &IoThread, token: u64, obj: Box<dyn IoObject>) -> Started {
+        io.send(IoCmd::Register { token, obj });
+        Started {
+            io: io.mailbox().clone(),
+            token,
+        }
+    }
+
     /// Closes the listener or session: at once, or (`linger`) after it has
     /// flushed what the socket sent.
     pub fn close(&self, linger: bool) {
