@@ -36,10 +36,10 @@ pub use crate::constants::{
 
 /// A ZeroMQ socket.
 pub struct Socket {
-    pub(crate) core: Core,
+    core: Core,
     pattern: Box<dyn Pattern>,
-    pub(crate) shared: Arc<SocketShared>,
-    pub(crate) ctx: Arc<CtxInner>,
+    shared: Arc<SocketShared>,
+    ctx: Arc<CtxInner>,
     /// Bound and connected endpoints, for unbind/disconnect.
     endpoints: Vec<endpoints::EndpointRec>,
     last_endpoint: String,
@@ -47,7 +47,7 @@ pub struct Socket {
     terminated: bool,
     closed: bool,
     /// Key in the context's socket registry.
-    pub(crate) registry_id: u64,
+    registry_id: u64,
     /// Pipes to tcp/ipc sessions whose connections a blocked receive may
     /// read itself (see `wait_direct`), and the handles for that (in the
     /// same order).
@@ -105,7 +105,7 @@ impl Socket {
     }
 
     /// Attaches a pipe end to this socket.
-    pub(crate) fn attach_pipe(&mut self, pipe: Pipe, mut info: PipeInfo) {
+    fn attach_pipe(&mut self, pipe: Pipe, mut info: PipeInfo) {
         if info.locally_initiated
             && info.connect_routing_id.is_none()
             && !self.core.options.connect_routing_id.is_empty()
@@ -143,7 +143,7 @@ impl Socket {
 
     /// Handles every queued command, leaving the mailbox passive so that
     /// the next command makes ZMQ_FD readable (F1/F2). ETERM if stopped.
-    pub(crate) fn process_commands(&mut self) -> Result<()> {
+    fn process_commands(&mut self) -> Result<()> {
         loop {
             self.shared.mailbox.clear_signal();
             while let Some(cmd) = self.shared.mailbox.try_recv() {
@@ -402,7 +402,7 @@ impl Socket {
     }
 
     /// Detaches a pipe by its process-wide id (disconnect of an inproc endpoint).
-    pub(crate) fn drop_pipe_by_uid(&mut self, uid: u64) {
+    fn drop_pipe_by_uid(&mut self, uid: u64) {
         let ids: Vec<PipeId> = self
             .core
             .pipes
