@@ -261,7 +261,7 @@ pub fn wait<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::stream::tests::{established, peer_send};
+    use super::super::testutil::{established, peer_send};
     use super::*;
     use crate::pipe::{self, Read};
     use std::time::Duration;

@@ -147,7 +147,7 @@ fn direct_send(conn: &Mutex<Conn>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::stream::tests::established;
+    use super::super::testutil::established;
     use super::*;
     use crate::msg::Msg;
     use crate::pipe;

@@ -125,8 +125,7 @@ impl IoObject for Listener {
 
 #[cfg(test)]
 mod tests {
-    use super::super::session::tests::{flush, next_event, wait_attach};
-    use super::super::stream::tests::config;
+    use super::super::testutil::{config, flush, next_event, wait_attach};
     use super::*;
     use crate::io::mailbox::Mailbox;
     use crate::io::reactor::{IoCmd, IoThread};

@@ -23,6 +23,8 @@ pub mod direct_send;
 pub mod listener;
 pub mod session;
 pub mod stream;
+#[cfg(test)]
+mod testutil;
 
 pub use connecter::Addr;
 pub use listener::Bound;

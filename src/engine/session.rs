@@ -669,50 +669,13 @@ impl Session {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use super::super::stream::tests::config;
+mod tests {
+    use super::super::testutil::{config, flush, next_event, wait_attach};
     use super::*;
-    use crate::io::command::Command;
     use crate::io::reactor::{new_token, IoThread};
     use crate::pipe::Read;
     use crate::zmtp::{socket_types, Event};
     use std::os::unix::net::UnixStream;
-
-    /// Feeds what arrives on `b` to `peer` (and sends what it answers)
-    /// until it yields an event.
-    pub fn next_event<S: std::io::Read + std::io::Write>(b: &mut S, peer: &mut Zmtp) -> Event {
-        loop {
-            let ev = peer.next_event(Instant::now()).unwrap();
-            // What decoding queued (the rest of the greeting, READY) goes
-            // out before we wait for more.
-            flush(b, peer);
-            if let Some(ev) = ev {
-                return ev;
-            }
-            let buf = peer.input_buf();
-            let n = b.read(buf).unwrap();
-            assert!(n > 0, "session closed the connection");
-            peer.input_commit(n);
-        }
-    }
-
-    pub fn flush<S: std::io::Write>(b: &mut S, peer: &mut Zmtp) {
-        while !peer.output().is_empty() {
-            b.write_all(peer.output()).unwrap();
-            let n = peer.output().len();
-            peer.consume_output(n);
-        }
-    }
-
-    pub fn wait_attach(mb: &Mailbox<Command>) -> (Pipe, PipeInfo) {
-        for _ in 0..500 {
-            if let Some(Command::Attach { pipe, info }) = mb.try_recv() {
-                return (pipe, info);
-            }
-            mb.wait(Some(Duration::from_millis(10))).unwrap();
-        }
-        panic!("no pipe attached");
-    }
 
     /// An accepted session attaches a pipe once the handshake is done,
     /// moves messages both ways, and closes the pipe when the peer leaves.

@@ -294,72 +294,10 @@ fn send_out(fd: std::os::fd::BorrowedFd<'_>, a: &[u8], b: &[u8]) -> Result<usize
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
+    use super::super::testutil::{established, peer_send};
     use super::*;
     use crate::pipe;
-    use crate::zmtp::{socket_types, Config};
-    use std::os::unix::net::UnixStream;
-
-    /// A codec configuration without a handshake timeout.
-    pub fn config(socket_type: i32) -> Config {
-        Config {
-            socket_type,
-            handshake_ivl_ms: 0,
-            ..Config::default()
-        }
-    }
-
-    /// An established engine (PAIR) on one end of a socketpair, and a
-    /// sans-IO codec for the other end, handshake done.
-    pub fn established() -> (Engine, UnixStream, Zmtp) {
-        let (a, b) = UnixStream::pair().unwrap();
-        a.set_nonblocking(true).unwrap();
-        let now = Instant::now();
-        let mut e = Engine::new(
-            OwnedFd::from(a),
-            Zmtp::new(config(socket_types::PAIR), now),
-            String::new(),
-            false,
-        );
-        e.registered = true;
-        let mut peer = Zmtp::new(config(socket_types::PAIR), now);
-        let mut b = b;
-        let mut st = PumpStats::default();
-        let mut ready = false;
-        for _ in 0..10 {
-            // Ours → peer.
-            while e.write_once(usize::MAX) != Wrote::Nothing {}
-            let mut tmp = [0u8; 4096];
-            b.set_nonblocking(true).unwrap();
-            while let Ok(n) = std::io::Read::read(&mut b, &mut tmp) {
-                let buf = peer.input_buf();
-                buf[..n].copy_from_slice(&tmp[..n]);
-                peer.input_commit(n);
-            }
-            while let Ok(Some(_)) = peer.next_event(now) {}
-            std::io::Write::write_all(&mut b, peer.output()).unwrap();
-            let n = peer.output().len();
-            peer.consume_output(n);
-            if let Pumped::Ready(_) = e.pump(None, now, usize::MAX, false, &mut st) {
-                e.ready = true;
-                ready = true;
-            }
-            if ready && e.zmtp.output_len() == 0 {
-                break;
-            }
-        }
-        assert!(e.ready);
-        b.set_nonblocking(false).unwrap();
-        (e, b, peer)
-    }
-
-    /// The peer sends one message.
-    pub fn peer_send(b: &mut UnixStream, peer: &mut Zmtp, body: &[u8]) {
-        peer.encode(&Msg::from_slice(body));
-        std::io::Write::write_all(b, peer.output()).unwrap();
-        let n = peer.output().len();
-        peer.consume_output(n);
-    }
 
     /// One I/O-thread style pump (no budget, the chunk given back).
     fn pump(e: &mut Engine, pipe: &mut pipe::Pipe) -> (Pumped, PumpStats) {
