@@ -2,8 +2,8 @@
 
 use super::boundary::{bytes, c_str, guard, msg_close, msg_mut, msg_ref, msg_write};
 use super::types::{free_fn, zmq_free_fn, zmq_msg_t};
-use crate::constants::{ZMQ_GROUP_MAX_LENGTH, ZMQ_MORE, ZMQ_SHARED, ZMQ_SRCFD};
-use crate::error::{Errno, Result};
+use crate::constants::ZMQ_GROUP_MAX_LENGTH;
+use crate::error::Errno;
 use crate::msg::Msg;
 use std::ffi::{c_char, c_int, c_void};
 
@@ -164,24 +164,8 @@ pub unsafe extern "C" fn zmq_msg_get(msg_: *const zmq_msg_t, property_: c_int) -
     guard("zmq_msg_get", -1, || {
         // SAFETY: checks the magic word.
         let m = unsafe { msg_ref(as_msg(msg_))? };
-        property(m, property_)
+        m.property(property_)
     })
-}
-
-/// The integer property `property` of `m` (`zmq_msg_get`).
-fn property(m: &Msg, property: c_int) -> Result<c_int> {
-    match property {
-        ZMQ_MORE => Ok(m.more() as c_int),
-        ZMQ_SRCFD => {
-            let fd = m
-                .metadata()
-                .and_then(|md| md.get("__fd"))
-                .and_then(|v| v.to_str().ok()?.parse().ok());
-            fd.ok_or(Errno::EINVAL)
-        }
-        ZMQ_SHARED => Ok(m.is_shared() as c_int),
-        _ => Err(Errno::EINVAL),
-    }
 }
 
 /// Sets an integer property of a message. No property can be set: always
@@ -215,21 +199,8 @@ pub unsafe extern "C" fn zmq_msg_gets(
         let m = unsafe { msg_ref(as_msg(msg_))? };
         // SAFETY: the caller passes a NUL-terminated string.
         let name = unsafe { c_str(property_)? };
-        lookup(m, name).ok_or(Errno::EINVAL)
+        m.gets(name).map(|v| v.as_ptr()).ok_or(Errno::EINVAL)
     })
-}
-
-/// A metadata property by name; "Identity" and "Routing-Id" stand for each other.
-fn lookup(m: &Msg, name: &str) -> Option<*const c_char> {
-    let md = m.metadata()?;
-    let alias = match name {
-        "Identity" => Some("Routing-Id"),
-        "Routing-Id" => Some("Identity"),
-        _ => None,
-    };
-    md.get(name)
-        .or_else(|| alias.and_then(|a| md.get(a)))
-        .map(|v| v.as_ptr())
 }
 
 /// Sets the routing id of a message (for SERVER and PEER sockets). Returns 0,
@@ -289,6 +260,7 @@ pub unsafe extern "C" fn zmq_msg_group(msg: *mut zmq_msg_t) -> *const c_char {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::{ZMQ_MORE, ZMQ_SHARED, ZMQ_SRCFD};
     use crate::ffi::boundary::errno;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -411,15 +383,7 @@ mod tests {
         md.set("X-Foo", b"bar");
         let mut m = Msg::new();
         m.set_metadata(Some(crate::msg::MetaRef::new(md)));
-        let get = |n: &str| {
-            lookup(&m, n).map(|p| {
-                // SAFETY: the pointer is a NUL-terminated string owned by m.
-                unsafe { std::ffi::CStr::from_ptr(p) }
-                    .to_str()
-                    .unwrap()
-                    .to_string()
-            })
-        };
+        let get = |n: &str| m.gets(n).map(|v| v.to_str().unwrap().to_string());
         assert_eq!(get("Routing-Id").as_deref(), Some("abc"));
         assert_eq!(get("X-Foo").as_deref(), Some("bar"));
         assert_eq!(get("Peer-Address"), None);

@@ -5,11 +5,8 @@ use super::boundary::{c_str, errno, guard, guard_void};
 use super::types::{thread_fn, zmq_thread_fn, ThreadFnPtr};
 use crate::constants::{ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH};
 use crate::error::{Errno, Result};
-use parking_lot::Mutex;
-use std::collections::HashMap;
-use std::ffi::{c_char, c_int, c_ulong, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, c_ulong, c_void, CStr};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Returns the calling thread's `errno` (the same value C's `errno` holds).
@@ -18,53 +15,13 @@ pub extern "C" fn zmq_errno() -> c_int {
     errno()
 }
 
-/// The text of ZeroMQ's own error numbers.
-fn own_error_text(n: c_int) -> Option<&'static CStr> {
-    Some(match Errno(n) {
-        Errno::EFSM => c"Operation cannot be accomplished in current state",
-        Errno::ENOCOMPATPROTO => c"The protocol is not compatible with the socket type",
-        Errno::ETERM => c"Context was terminated",
-        Errno::EMTHREAD => c"No thread available",
-        // libzmq's own wording, on every platform.
-        Errno::EHOSTUNREACH => c"Host unreachable",
-        _ => return None,
-    })
-}
-
-/// The C library's text for an error number, computed once per number and
-/// kept for the life of the process (so the pointer stays valid and the call
-/// is thread-safe).
-fn libc_error_text(n: c_int) -> &'static CStr {
-    static CACHE: OnceLock<Mutex<HashMap<c_int, &'static CStr>>> = OnceLock::new();
-    // Error numbers outside this range are not cached (nor leaked).
-    if !(0..4096).contains(&n) {
-        return c"Unknown error";
-    }
-    let mut cache = CACHE.get_or_init(Default::default).lock();
-    cache.entry(n).or_insert_with(|| {
-        let mut buf = [0 as c_char; 256];
-        // SAFETY: buf is writable for its length; the XSI strerror_r writes a
-        // NUL-terminated string (truncated if needed).
-        let rc = unsafe { libc::strerror_r(n, buf.as_mut_ptr(), buf.len()) };
-        let text = if rc == 0 {
-            // SAFETY: strerror_r succeeded, so buf holds a NUL-terminated string.
-            unsafe { CStr::from_ptr(buf.as_ptr()) }.to_owned()
-        } else {
-            CString::new(format!("Unknown error {n}")).unwrap_or_default()
-        };
-        Box::leak(text.into_boxed_c_str())
-    })
-}
-
 /// Returns the message text of an error number: ZeroMQ's own texts for its
 /// own numbers (EFSM, ENOCOMPATPROTO, ETERM, EMTHREAD), the C library's
 /// otherwise. The string is static: do not modify or free it.
 #[no_mangle]
 pub extern "C" fn zmq_strerror(errnum_: c_int) -> *const c_char {
     guard("zmq_strerror", c"Unknown error".as_ptr(), || {
-        Ok(own_error_text(errnum_)
-            .unwrap_or_else(|| libc_error_text(errnum_))
-            .as_ptr())
+        Ok(Errno(errnum_).text().as_ptr())
     })
 }
 

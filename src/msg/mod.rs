@@ -309,6 +309,37 @@ impl Msg {
     pub fn metadata(&self) -> Option<&MetaRef> {
         self.meta.as_ref()
     }
+
+    /// An integer property (`zmq_msg_get`): ZMQ_MORE, ZMQ_SRCFD (the fd the
+    /// message arrived on, when known), ZMQ_SHARED; EINVAL otherwise.
+    pub fn property(&self, property: i32) -> crate::error::Result<i32> {
+        use crate::constants::{ZMQ_MORE, ZMQ_SHARED, ZMQ_SRCFD};
+        use crate::error::Errno;
+        match property {
+            ZMQ_MORE => Ok(self.more() as i32),
+            ZMQ_SRCFD => self
+                .metadata()
+                .and_then(|md| md.get("__fd"))
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .ok_or(Errno::EINVAL),
+            ZMQ_SHARED => Ok(self.is_shared() as i32),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    /// A metadata property by name (`zmq_msg_gets`); "Identity" and
+    /// "Routing-Id" stand for each other.
+    pub fn gets(&self, name: &str) -> Option<&std::ffi::CStr> {
+        let md = self.metadata()?;
+        let alias = match name {
+            "Identity" => Some("Routing-Id"),
+            "Routing-Id" => Some("Identity"),
+            _ => None,
+        };
+        md.get(name)
+            .or_else(|| alias.and_then(|a| md.get(a)))
+            .map(|v| v.as_c_str())
+    }
     pub fn set_metadata(&mut self, m: Option<MetaRef>) {
         self.meta = m;
     }
