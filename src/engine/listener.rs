@@ -125,20 +125,16 @@ impl IoObject for Listener {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{config, flush, next_event, wait_attach};
+    use super::super::testutil::{greet, io_world};
     use super::*;
-    use crate::io::mailbox::Mailbox;
-    use crate::io::reactor::{IoCmd, IoThread};
-    use crate::zmtp::{socket_types, Event, Zmtp};
-    use std::time::Instant;
+    use crate::io::reactor::IoCmd;
+    use crate::zmtp::socket_types;
 
     /// Each accepted connection gets a session; closing the listener stops
     /// accepting.
     #[test]
     fn accepts_and_starts_a_session_per_connection() {
-        let io = IoThread::start(0).unwrap();
-        let ctx = Arc::new(CtxInner::default());
-        let socket = Arc::new(SocketShared::new(Mailbox::new().unwrap()));
+        let (io, ctx, socket) = io_world();
         let opts = Options::new(socket_types::PAIR, true);
         let so = opts.sock_opts();
         let sa = tcp::resolve_bind("127.0.0.1:*", false).unwrap();
@@ -153,11 +149,7 @@ mod tests {
             let mut c = std::net::TcpStream::connect(addr).unwrap();
             c.set_read_timeout(Some(std::time::Duration::from_secs(2)))
                 .unwrap();
-            let mut peer = Zmtp::new(config(socket_types::PAIR), Instant::now());
-            flush(&mut c, &mut peer);
-            assert!(matches!(next_event(&mut c, &mut peer), Event::Ready(_)));
-            flush(&mut c, &mut peer);
-            let (_pipe, info) = wait_attach(&socket.mailbox);
+            let (_peer, _pipe, info) = greet(&mut c, &socket);
             assert!(!info.locally_initiated);
         }
         io.send(IoCmd::Close {

@@ -670,9 +670,9 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{config, flush, next_event, wait_attach};
+    use super::super::testutil::{flush, greet, io_world, next_event};
     use super::*;
-    use crate::io::reactor::{new_token, IoThread};
+    use crate::io::reactor::new_token;
     use crate::pipe::Read;
     use crate::zmtp::{socket_types, Event};
     use std::os::unix::net::UnixStream;
@@ -681,9 +681,7 @@ mod tests {
     /// moves messages both ways, and closes the pipe when the peer leaves.
     #[test]
     fn accepted_session_glues_pipe_and_connection() {
-        let io = IoThread::start(0).unwrap();
-        let ctx = Arc::new(CtxInner::default());
-        let socket = Arc::new(SocketShared::new(Mailbox::new().unwrap()));
+        let (io, ctx, socket) = io_world();
         let (a, mut b) = UnixStream::pair().unwrap();
         a.set_nonblocking(true).unwrap();
         let opts = Options::new(socket_types::PAIR, true);
@@ -692,11 +690,7 @@ mod tests {
             token: new_token(),
             obj: Box::new(s),
         });
-        let mut peer = Zmtp::new(config(socket_types::PAIR), Instant::now());
-        flush(&mut b, &mut peer);
-        assert!(matches!(next_event(&mut b, &mut peer), Event::Ready(_)));
-        flush(&mut b, &mut peer);
-        let (mut pipe, info) = wait_attach(&socket.mailbox);
+        let (mut peer, mut pipe, info) = greet(&mut b, &socket);
         assert!(!info.locally_initiated);
         assert!(info.direct_recv.is_some());
         // Socket → peer.

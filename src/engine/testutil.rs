@@ -2,13 +2,16 @@
 //! other end of a socketpair or tcp connection.
 
 use super::stream::{Engine, PumpStats, Pumped, Wrote};
-use crate::io::command::{Command, PipeInfo};
+use crate::ctx::CtxInner;
+use crate::io::command::{Command, PipeInfo, SocketShared};
 use crate::io::mailbox::Mailbox;
+use crate::io::reactor::IoThread;
 use crate::msg::Msg;
 use crate::pipe::Pipe;
 use crate::zmtp::{socket_types, Config, Event, Zmtp};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A codec configuration without a handshake timeout.
@@ -106,4 +109,27 @@ pub fn wait_attach(mb: &Mailbox<Command>) -> (Pipe, PipeInfo) {
         mb.wait(Some(Duration::from_millis(10))).unwrap();
     }
     panic!("no pipe attached");
+}
+
+/// An I/O thread, a context and a socket's mailbox for sessions to attach
+/// their pipes to.
+pub fn io_world() -> (IoThread, Arc<CtxInner>, Arc<SocketShared>) {
+    let io = IoThread::start(0).unwrap();
+    let ctx = Arc::new(CtxInner::default());
+    let socket = Arc::new(SocketShared::new(Mailbox::new().unwrap()));
+    (io, ctx, socket)
+}
+
+/// A PAIR peer on `stream` greets the session on the other end; returns the
+/// peer's codec and the pipe the session then attaches to `socket`.
+pub fn greet<S: std::io::Read + std::io::Write>(
+    stream: &mut S,
+    socket: &SocketShared,
+) -> (Zmtp, Pipe, PipeInfo) {
+    let mut peer = Zmtp::new(config(socket_types::PAIR), Instant::now());
+    flush(stream, &mut peer);
+    assert!(matches!(next_event(stream, &mut peer), Event::Ready(_)));
+    flush(stream, &mut peer);
+    let (pipe, info) = wait_attach(&socket.mailbox);
+    (peer, pipe, info)
 }
