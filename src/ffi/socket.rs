@@ -194,11 +194,7 @@ pub unsafe extern "C" fn zmq_recv(
         let s = unsafe { socket_mut(s_)? };
         // SAFETY: the caller gives len_ writable bytes at buf_.
         let buf = unsafe { bytes_mut(buf_ as *mut u8, len_, Errno::EFAULT)? };
-        let mut msg = Msg::new();
-        s.recv(&mut msg, flags_)?;
-        let n = msg.len().min(buf.len());
-        buf[..n].copy_from_slice(&msg.data()[..n]);
-        Ok(size_result(msg.len()))
+        s.recv_into(buf, flags_).map(size_result)
     })
 }
 

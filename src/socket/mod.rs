@@ -60,6 +60,8 @@ impl Socket {
     /// context's registry (ETERM once the context is terminating, EMFILE
     /// past ZMQ_MAX_SOCKETS, EINVAL for an unknown type).
     pub fn open(ctx: &Arc<CtxInner>, socket_type: i32) -> Result<Box<Socket>> {
+        // ETERM before EINVAL, as libzmq (`register_socket` checks again,
+        // under the registry's lock).
         if ctx.is_terminating() {
             return Err(Errno::ETERM);
         }
@@ -245,6 +247,16 @@ impl Socket {
         self.transfer(msg, flags, timeout, true, |p, cx, m| p.recv(cx, m))?;
         self.rcvmore = msg.more();
         Ok(())
+    }
+
+    /// `zmq_recv`: receives one frame into `buf`, truncated to its size;
+    /// returns the frame's full size.
+    pub fn recv_into(&mut self, buf: &mut [u8], flags: i32) -> Result<usize> {
+        let mut msg = Msg::new();
+        self.recv(&mut msg, flags)?;
+        let n = msg.len().min(buf.len());
+        buf[..n].copy_from_slice(&msg.data()[..n]);
+        Ok(msg.len())
     }
 
     /// Runs `op` (the pattern's send or recv) until it stops answering
