@@ -21,15 +21,16 @@ use super::conn::{Conn, Live};
 use super::connecter::Connecter;
 use super::direct_recv::DirectRecv;
 use super::direct_send::SessionNotifier;
+use super::notify;
 use super::stream::{Engine, Filled, PumpStats, Pumped, Wrote};
 use crate::ctx::{CtxHold, CtxInner};
 use crate::io::command::{PipeInfo, SocketShared};
 use crate::io::mailbox::Mailbox;
 use crate::io::reactor::{IoCmd, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
-use crate::msg::{flags, Msg};
+use crate::msg::{flags, Metadata, Msg};
 use crate::options::Options;
 use crate::pipe::{self, Pipe, PipeEvent};
-use crate::zmtp::{self, Zmtp};
+use crate::zmtp;
 use parking_lot::Mutex;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -178,24 +179,9 @@ impl Session {
         r
     }
 
-    fn zmtp_config(&self) -> zmtp::Config {
-        let o = &self.opts;
-        zmtp::Config {
-            socket_type: o.socket_type,
-            routing_id: o.routing_id.clone(),
-            mechanism: zmtp::MechanismConfig::Null,
-            maxmsgsize: o.maxmsgsize,
-            heartbeat_ivl_ms: o.heartbeat_ivl,
-            heartbeat_ttl_ms: o.heartbeat_ttl,
-            heartbeat_timeout_ms: o.heartbeat_timeout,
-            handshake_ivl_ms: o.handshake_ivl,
-            metadata: o.metadata.clone(),
-        }
-    }
-
     fn new_engine(&self, fd: OwnedFd, peer_address: String, connecting: bool) -> Engine {
-        let zmtp = Zmtp::new(self.zmtp_config(), Instant::now());
-        Engine::new(fd, zmtp, peer_address, connecting)
+        let codec = Engine::codec(&self.opts, Instant::now());
+        Engine::new(fd, codec, peer_address, connecting)
     }
 
     fn finish(&mut self, r: &mut Reactor) {
@@ -279,6 +265,9 @@ impl Session {
             }
         }
         self.set_interest(r, READABLE);
+        if self.engine.as_ref().is_some_and(|e| e.zmtp.is_raw()) {
+            self.raw_ready(r);
+        }
         self.flush_out(r);
         self.arm_zmtp_timer(r);
     }
@@ -308,6 +297,10 @@ impl Session {
 
     /// The connection failed or was closed by the peer.
     fn engine_error(&mut self, r: &mut Reactor) {
+        if let (Some(e), Some(p)) = (self.engine.as_mut(), self.pipe.as_mut()) {
+            let active = matches!(self.kind, Kind::Connect(_));
+            notify::disconnected(&self.opts, e, p, active);
+        }
         self.drop_engine(r);
         if let Some(p) = self.pipe.as_mut() {
             p.rollback();
@@ -356,19 +349,46 @@ impl Session {
 
     /// Handshake done: make or re-use the pipe and announce the peer.
     fn on_ready(&mut self, r: &mut Reactor, peer: zmtp::PeerInfo) {
-        let mut meta = (*peer.metadata).clone();
         if let Some(e) = self.engine.as_mut() {
-            if !e.peer_address.is_empty() {
-                meta.set("Peer-Address", e.peer_address.as_bytes());
-            }
-            e.ready = true;
-            e.zmtp.set_msg_metadata(Some(meta));
+            e.set_ready((*peer.metadata).clone());
         }
+        if !self.attach_pipe(r) {
+            return;
+        }
+        // The peer's routing id goes first (sockets that want it keep it).
+        if self.opts.recv_routing_id {
+            let mut id = Msg::from_slice(&peer.routing_id);
+            id.set_flags(flags::ROUTING_ID);
+            if let Some(p) = self.pipe.as_mut() {
+                let _ = p.write(id);
+            }
+        }
+        if let Some(e) = self.engine.as_mut() {
+            notify::connected(&self.opts, e, self.pipe.as_mut());
+        }
+    }
+
+    /// A raw connection is up (accepted, or connected): there is no
+    /// handshake, so the pipe is attached at once (libzmq's
+    /// `raw_engine_t::plug_internal`).
+    fn raw_ready(&mut self, r: &mut Reactor) {
+        if let Some(e) = self.engine.as_mut() {
+            e.set_ready(Metadata::new());
+        }
+        if let (true, Some(e)) = (self.attach_pipe(r), self.engine.as_mut()) {
+            notify::connected(&self.opts, e, self.pipe.as_mut());
+        }
+    }
+
+    /// The connection is ready: make the pipe and hand the socket its end,
+    /// or re-use the pipe (a reconnection: the socket hears a hiccup).
+    /// False if the session finished instead.
+    fn attach_pipe(&mut self, r: &mut Reactor) -> bool {
         let locally = matches!(self.kind, Kind::Connect(_));
         if self.pipe.is_none() {
             if self.socket_gone || self.closing {
                 self.finish(r);
-                return;
+                return false;
             }
             let (sock_end, sess_end) =
                 pipe::pair([self.opts.sndhwm as i64, self.opts.rcvhwm as i64]);
@@ -381,7 +401,7 @@ impl Session {
             };
             if !self.socket.send_attach(sock_end, info) {
                 self.finish(r);
-                return;
+                return false;
             }
         } else if self.had_connection {
             if let Some(p) = self.pipe.as_ref() {
@@ -390,14 +410,7 @@ impl Session {
         }
         self.had_connection = true;
         self.publish_live();
-        // The peer's routing id goes first (sockets that want it keep it).
-        if self.opts.recv_routing_id {
-            let mut id = Msg::from_slice(&peer.routing_id);
-            id.set_flags(flags::ROUTING_ID);
-            if let Some(p) = self.pipe.as_mut() {
-                let _ = p.write(id);
-            }
-        }
+        true
     }
 
     /// Reads from the fd and pushes decoded frames into the pipe.
@@ -566,6 +579,12 @@ impl Session {
                 if let Some(e) = self.engine.as_mut() {
                     e.interest = READABLE;
                     e.registered = true;
+                }
+                if self.opts.raw_socket {
+                    self.raw_ready(r);
+                    if self.done {
+                        return;
+                    }
                 }
                 self.flush_out(r);
                 self.arm_zmtp_timer(r);
