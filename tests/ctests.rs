@@ -219,6 +219,7 @@ ctests! {
     test_reqrep_fsm,
     test_router,
     test_socket_pairs,
+    test_stream,
     test_tcp_addresses,
     test_timeouts,
     test_timers,

@@ -623,7 +623,16 @@ impl Session {
         match ev {
             PipeEvent::Readable => self.flush_out(r),
             PipeEvent::Writable => self.resume_input(r),
-            PipeEvent::Closed => self.on_socket_closed(r),
+            PipeEvent::Closed => {
+                // A raw connection closed by an empty frame first writes
+                // what was sent before it (whatever LINGER says).
+                if self.opts.raw_socket {
+                    self.flush_out(r);
+                }
+                if !self.done {
+                    self.on_socket_closed(r);
+                }
+            }
             PipeEvent::Hiccup => {}
         }
     }
