@@ -218,6 +218,7 @@ ctests! {
     test_recv_truncate,
     test_reqrep_fsm,
     test_router,
+    test_router_raw,
     test_socket_pairs,
     test_stream,
     test_tcp_addresses,
