@@ -211,6 +211,7 @@ ctests! {
     test_msg_init_data,
     test_msg_properties,
     test_multipart,
+    test_notify_msgs,
     test_poll,
     test_pubsub_filter,
     test_reconnect,
