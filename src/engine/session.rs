@@ -698,7 +698,7 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{flush, greet, io_world, next_event};
+    use super::super::testutil::{flush, greet, io_world, next_event, wait_attach};
     use super::*;
     use crate::io::reactor::new_token;
     use crate::pipe::Read;
@@ -745,6 +745,73 @@ mod tests {
             matches!(pipe.read(), Read::Closed)
         });
         assert!(closed);
+        io.stop();
+    }
+
+    /// Reads from the socket end until a message comes (5 s at most).
+    fn read_msg(pipe: &mut Pipe) -> Msg {
+        for _ in 0..1000 {
+            if let Read::Msg(m) = pipe.read() {
+                return m;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("no message")
+    }
+
+    /// A raw (STREAM) session attaches its pipe with no handshake, tells
+    /// the socket of the connection and its end with empty messages that
+    /// carry Peer-Address, moves bare bytes both ways, and a closed socket
+    /// end closes the connection after what was sent.
+    #[test]
+    fn raw_session_attaches_at_once_and_notifies() {
+        use std::io::{Read as _, Write as _};
+        let (io, ctx, socket) = io_world();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let opts = Options::new(socket_types::STREAM, true);
+        assert!(opts.raw_socket && opts.raw_notify);
+        let peer = "127.0.0.1".to_string();
+        let s = Session::accepted(OwnedFd::from(a), peer, socket.clone(), &ctx, opts);
+        io.send(IoCmd::Register {
+            token: new_token(),
+            obj: Box::new(s),
+        });
+        let (mut pipe, info) = wait_attach(&socket.mailbox);
+        assert!(!info.locally_initiated);
+        let hello = read_msg(&mut pipe);
+        assert!(hello.is_empty());
+        assert_eq!(
+            hello.gets("Peer-Address").map(|v| v.to_bytes()),
+            Some(&b"127.0.0.1"[..])
+        );
+        b.write_all(b"\x02\xffraw").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 5 {
+            got.extend_from_slice(read_msg(&mut pipe).data());
+        }
+        assert_eq!(got, b"\x02\xffraw");
+        pipe.write(Msg::from_slice(b"reply")).unwrap();
+        pipe.terminate();
+        let mut out = Vec::new();
+        b.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"reply");
+        io.stop();
+
+        // The peer goes away: an empty message again.
+        let (io, ctx, socket) = io_world();
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let opts = Options::new(socket_types::STREAM, true);
+        let s = Session::accepted(OwnedFd::from(a), String::new(), socket.clone(), &ctx, opts);
+        io.send(IoCmd::Register {
+            token: new_token(),
+            obj: Box::new(s),
+        });
+        let (mut pipe, _) = wait_attach(&socket.mailbox);
+        assert!(read_msg(&mut pipe).is_empty());
+        drop(b);
+        assert!(read_msg(&mut pipe).is_empty());
         io.stop();
     }
 }
