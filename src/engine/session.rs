@@ -265,7 +265,7 @@ impl Session {
             }
         }
         self.set_interest(r, READABLE);
-        if self.engine.as_ref().is_some_and(|e| e.zmtp.is_raw()) {
+        if self.opts.raw_socket {
             self.raw_ready(r);
         }
         self.flush_out(r);
@@ -581,10 +581,7 @@ impl Session {
                     e.registered = true;
                 }
                 if self.opts.raw_socket {
-                    self.raw_ready(r);
-                    if self.done {
-                        return;
-                    }
+                    self.raw_ready(r); // (if it finished, nothing below acts)
                 }
                 self.flush_out(r);
                 self.arm_zmtp_timer(r);
