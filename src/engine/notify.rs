@@ -71,3 +71,106 @@ pub(super) fn disconnected(opts: &Options, e: &mut Engine, p: &mut Pipe, active:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipe::{self, Read};
+    use crate::zmtp::{socket_types, Zmtp};
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    use std::time::Instant;
+
+    fn engine(opts: &Options) -> (Engine, UnixStream) {
+        let (a, b) = UnixStream::pair().unwrap();
+        let codec = if opts.raw_socket {
+            Engine::codec(opts, Instant::now())
+        } else {
+            let cfg = crate::zmtp::Config::default();
+            Zmtp::ready_for_test(cfg, (3, 1), Instant::now())
+        };
+        let mut e = Engine::new(OwnedFd::from(a), codec, "127.0.0.1".into(), false);
+        e.set_ready(crate::msg::Metadata::new());
+        (e, b)
+    }
+
+    fn drain(p: &mut Pipe) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Read::Msg(m) = p.read() {
+            out.push(m.data().to_vec());
+        }
+        out
+    }
+
+    #[test]
+    fn router_hello_notify_and_disconnect_msg() {
+        let mut o = Options::new(socket_types::ROUTER, true);
+        o.router_notify = ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT;
+        o.hello_msg = Some(b"hello".to_vec());
+        o.disconnect_msg = Some(b"bye".to_vec());
+        o.hiccup_msg = Some(b"hic".to_vec());
+        let (mut e, _b) = engine(&o);
+        let (mut sess, mut sock) = pipe::pair([0, 0]);
+        connected(&o, &mut e, Some(&mut sess));
+        assert_eq!(drain(&mut sock), [b"".to_vec()]);
+        // The hello is the first frame queued for the peer.
+        assert_eq!(e.zmtp.output(), b"\x00\x05hello");
+        disconnected(&o, &mut e, &mut sess, false);
+        assert_eq!(drain(&mut sock), [b"".to_vec(), b"bye".to_vec()]);
+        // A connection we made gets no DISCONNECT_MSG (nor, on ROUTER, a hiccup).
+        disconnected(&o, &mut e, &mut sess, true);
+        assert_eq!(drain(&mut sock), [b"".to_vec()]);
+    }
+
+    #[test]
+    fn dealer_hiccup_only_for_connections_it_made() {
+        let mut o = Options::new(socket_types::DEALER, true);
+        o.hiccup_msg = Some(b"hic".to_vec());
+        o.disconnect_msg = Some(b"bye".to_vec());
+        let (mut e, _b) = engine(&o);
+        let (mut sess, mut sock) = pipe::pair([0, 0]);
+        disconnected(&o, &mut e, &mut sess, false);
+        assert!(drain(&mut sock).is_empty());
+        disconnected(&o, &mut e, &mut sess, true);
+        assert_eq!(drain(&mut sock), [b"hic".to_vec()]);
+        // Not handshaken: nothing.
+        e.ready = false;
+        disconnected(&o, &mut e, &mut sess, true);
+        assert!(drain(&mut sock).is_empty());
+    }
+
+    #[test]
+    fn other_types_ignore_the_messages() {
+        let mut o = Options::new(socket_types::PAIR, true);
+        o.hello_msg = Some(b"hello".to_vec());
+        o.disconnect_msg = Some(b"bye".to_vec());
+        o.hiccup_msg = Some(b"hic".to_vec());
+        let (mut e, _b) = engine(&o);
+        let (mut sess, mut sock) = pipe::pair([0, 0]);
+        connected(&o, &mut e, Some(&mut sess));
+        assert_eq!(e.zmtp.output_len(), 0);
+        disconnected(&o, &mut e, &mut sess, false);
+        disconnected(&o, &mut e, &mut sess, true);
+        assert!(drain(&mut sock).is_empty());
+    }
+
+    #[test]
+    fn raw_notifications_carry_the_peer_address() {
+        let mut o = Options::new(socket_types::STREAM, true);
+        let (mut e, _b) = engine(&o);
+        assert!(e.zmtp.is_raw());
+        let (mut sess, mut sock) = pipe::pair([0, 0]);
+        connected(&o, &mut e, Some(&mut sess));
+        disconnected(&o, &mut e, &mut sess, true);
+        for _ in 0..2 {
+            let Read::Msg(m) = sock.read() else { panic!() };
+            assert!(m.is_empty());
+            assert!(m.gets("Peer-Address").is_some());
+        }
+        o.raw_notify = false;
+        connected(&o, &mut e, Some(&mut sess));
+        disconnected(&o, &mut e, &mut sess, true);
+        assert!(drain(&mut sock).is_empty());
+        assert_eq!(Zmtp::raw(Instant::now()).output_len(), 0);
+    }
+}
