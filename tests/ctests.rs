@@ -225,4 +225,6 @@ ctests! {
     test_unbind_disconnect,
     test_xpub,
     test_z85,
+    test_inproc_hwm,
+    test_hwm_after_connect,
 }

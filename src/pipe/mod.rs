@@ -66,6 +66,22 @@ struct Ctl {
     /// wait for `Writable`, or `NOT_BLOCKED`. Set by the writer, cleared by
     /// the reader that then notifies the writer (or by the writer itself).
     blocked_at: AtomicU64,
+    /// inproc only: the writer's SNDHWM and the reader's RCVHWM, whose sum
+    /// is `hwm` (BEHAVIOUR P3); `SUM_OFF` in the second slot otherwise. Kept
+    /// so that either side can change its part later (P6).
+    parts: [AtomicI64; 2],
+}
+
+/// `Ctl::parts[1]` of a half whose HWM is not a sum.
+const SUM_OFF: i64 = i64::MIN;
+
+/// The limit of two summed HWMs: unlimited if either is (P3, P4).
+pub fn sum_hwm(snd: i64, rcv: i64) -> i64 {
+    if snd <= 0 || rcv <= 0 {
+        0
+    } else {
+        snd.saturating_add(rcv)
+    }
 }
 
 /// One direction of a pipe.
@@ -84,6 +100,7 @@ impl Half {
             ctl: CacheLine(Ctl {
                 hwm: AtomicI64::new(hwm),
                 blocked_at: AtomicU64::new(NOT_BLOCKED),
+                parts: [AtomicI64::new(hwm), AtomicI64::new(SUM_OFF)],
             }),
         }
     }
@@ -219,11 +236,49 @@ impl Pipe {
         self.check_countdown.set(1);
     }
 
+    /// inproc: the limit of messages this end writes is `snd` (our SNDHWM)
+    /// + `rcv` (the peer's RCVHWM), and of those it reads `peer_snd` +
+    /// `our_rcv`; later SNDHWM/RCVHWM changes keep the sums.
+    pub fn set_summed_hwms(&self, snd: i64, rcv: i64, peer_snd: i64, our_rcv: i64) {
+        for (h, w, r) in [(self.out(), snd, rcv), (self.inq(), peer_snd, our_rcv)] {
+            h.ctl.0.parts[0].store(w, Ordering::Relaxed);
+            h.ctl.0.parts[1].store(r, Ordering::Relaxed);
+            h.ctl.0.hwm.store(sum_hwm(w, r), Ordering::Relaxed);
+        }
+        self.check_countdown.set(1);
+    }
+
+    /// ZMQ_SNDHWM changed on our socket: the limit of what we write (the
+    /// sum with the peer's RCVHWM on an inproc pipe).
+    pub fn update_sndhwm(&self, snd: i64) {
+        let c = &self.out().ctl.0;
+        c.parts[0].store(snd, Ordering::Relaxed);
+        let rcv = c.parts[1].load(Ordering::Relaxed);
+        let hwm = if rcv == SUM_OFF {
+            snd
+        } else {
+            sum_hwm(snd, rcv)
+        };
+        c.hwm.store(hwm, Ordering::Relaxed);
+    }
+
+    /// ZMQ_RCVHWM changed on our socket: the limit of what we read (the
+    /// sum with the peer's SNDHWM on an inproc pipe).
+    pub fn update_rcvhwm(&self, rcv: i64) {
+        let c = &self.inq().ctl.0;
+        let hwm = if c.parts[1].load(Ordering::Relaxed) == SUM_OFF {
+            rcv
+        } else {
+            c.parts[1].store(rcv, Ordering::Relaxed);
+            sum_hwm(c.parts[0].load(Ordering::Relaxed), rcv)
+        };
+        self.set_in_hwm(hwm);
+    }
+
     /// True if `hwm` messages of ours are in flight according to `peer_read`.
     #[inline]
     fn out_full(&self, hwm: u64) -> bool {
-        // Saturating: a skipped ROUTING_ID frame with MORE counts as a read
-        // message, so the peer's count may exceed ours.
+        // Saturating: defensive; the reader counts exactly what we count.
         self.msgs_written.saturating_sub(self.peer_read.get()) >= hwm
     }
 
@@ -288,13 +343,16 @@ impl Pipe {
             return Err(msg);
         }
         let more = msg.more();
+        // A routing-id frame does not count against the HWM (as libzmq:
+        // an inproc pair with HWM 1 + 1 holds two messages besides it).
+        let counted = !msg.is_routing_id();
         let h = &self.shared.halves[self.side];
         // SAFETY: this end is the only writer of its out half.
         unsafe { h.queue.write(msg) };
         if more {
             return Ok(());
         }
-        self.msgs_written += 1;
+        self.msgs_written += u64::from(counted);
         // SAFETY: as above.
         if unsafe { h.queue.flush() } {
             self.shared.notify(1 - self.side, PipeEvent::Readable);
@@ -350,12 +408,13 @@ impl Pipe {
                 }
             };
             let more = m.more();
-            if !self.reading_more && m.is_routing_id() && !self.keep_routing_id {
-                self.consumed_message();
+            // Routing-id frames are not counted (see `write`).
+            let routing_id = !self.reading_more && m.is_routing_id();
+            if routing_id && !self.keep_routing_id {
                 continue;
             }
             self.reading_more = more;
-            if !more {
+            if !more && !routing_id {
                 self.consumed_message();
             }
             return Read::Msg(m);

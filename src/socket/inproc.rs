@@ -13,15 +13,6 @@ use crate::io::command::PipeInfo;
 use crate::msg::{flags, Msg};
 use crate::pipe;
 
-/// Inproc HWM: the sum of both sides, unlimited if either is (P3, P4).
-fn sum_hwm(a: i32, b: i32) -> i64 {
-    if a <= 0 || b <= 0 {
-        0
-    } else {
-        a as i64 + b as i64
-    }
-}
-
 fn routing_id_msg(id: &[u8]) -> Msg {
     let mut m = Msg::from_slice(id);
     m.set_flags(flags::ROUTING_ID);
@@ -67,8 +58,12 @@ pub(super) fn bind(s: &mut Socket, name: &str) -> Result<()> {
         rcvhwm: their_rcv,
     } in pending
     {
-        pipe.set_out_hwm(sum_hwm(sndhwm, their_rcv));
-        pipe.set_in_hwm(sum_hwm(their_snd, rcvhwm));
+        pipe.set_summed_hwms(
+            sndhwm.into(),
+            their_rcv.into(),
+            their_snd.into(),
+            rcvhwm.into(),
+        );
         let _ = pipe.write(routing_id_msg(&rid));
         s.attach_pipe(pipe, accepted());
     }
@@ -86,8 +81,13 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
         let reg = s.ctx.inproc.lock();
         match reg.get(name) {
             Some(b) => {
-                let (mut mine, mut theirs) =
-                    pipe::pair([sum_hwm(sndhwm, b.rcvhwm), sum_hwm(b.sndhwm, rcvhwm)]);
+                let (mut mine, mut theirs) = pipe::pair([0, 0]);
+                mine.set_summed_hwms(
+                    sndhwm.into(),
+                    b.rcvhwm.into(),
+                    b.sndhwm.into(),
+                    rcvhwm.into(),
+                );
                 let _ = mine.write(routing_id_msg(&rid));
                 let _ = theirs.write(routing_id_msg(&b.routing_id));
                 b.socket.send_attach(theirs, accepted());

@@ -339,9 +339,9 @@ impl Socket {
             for id in self.core.pipes.ids() {
                 if let Some(p) = self.core.pipes.get(id) {
                     if option == ZMQ_SNDHWM {
-                        p.set_out_hwm(snd);
+                        p.update_sndhwm(snd);
                     } else {
-                        p.set_in_hwm(rcv);
+                        p.update_rcvhwm(rcv);
                     }
                 }
             }
