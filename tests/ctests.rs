@@ -227,4 +227,5 @@ ctests! {
     test_z85,
     test_inproc_hwm,
     test_hwm_after_connect,
+    test_port_range,
 }
