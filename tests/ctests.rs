@@ -228,4 +228,5 @@ ctests! {
     test_inproc_hwm,
     test_hwm_after_connect,
     test_port_range,
+    test_huge_frame,
 }
