@@ -62,6 +62,7 @@ impl Default for CtxOptions {
 /// connecting socket needs to size the pipe and greet it.
 pub(crate) struct InprocBound {
     pub socket: Arc<SocketShared>,
+    pub socket_type: i32,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub routing_id: Vec<u8>,
@@ -71,6 +72,8 @@ pub(crate) struct InprocBound {
 /// connecter's HWMs.
 pub(crate) struct InprocPending {
     pub pipe: Pipe,
+    /// The connecter's ZMQ_CONFLATE (it decides for the pipe, as libzmq).
+    pub conflate: bool,
     pub sndhwm: i32,
     pub rcvhwm: i32,
 }

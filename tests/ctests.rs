@@ -229,4 +229,5 @@ ctests! {
     test_hwm_after_connect,
     test_port_range,
     test_huge_frame,
+    test_conflate_send,
 }

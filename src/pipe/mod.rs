@@ -24,6 +24,7 @@
 //! only published with the last frame, so readers only ever see whole
 //! messages and a writer can roll back (BEHAVIOUR P1, L2, T2).
 
+mod conflate;
 pub mod direct;
 mod ypipe;
 
@@ -115,6 +116,9 @@ struct Shared {
     notify: [Mutex<Notifier>; 2],
     /// End `i` has terminated: it writes no more.
     closed: [AtomicBool; 2],
+    /// Half `i` conflates: its writer uses `slots[i]`, not the queue.
+    conflate_on: [AtomicBool; 2],
+    slots: [Mutex<conflate::Slot>; 2],
     id: u64,
 }
 
@@ -161,8 +165,16 @@ pub struct Pipe {
     reading_more: bool,
     /// Keep ROUTING_ID-flagged messages (ROUTER); others skip them.
     pub keep_routing_id: bool,
+    /// Whether the half we write conflates was decided where the pipe was
+    /// made (inproc: by the connecting socket, as libzmq); otherwise the
+    /// socket that attaches this end decides.
+    pub conflate_fixed: bool,
     /// Whether we have terminated our end.
     terminated: bool,
+    /// The half we write conflates (see `conflate.rs`).
+    conflate_out: bool,
+    /// Conflation state, on conflating pipes only.
+    conflate: Option<Box<conflate::ConflateEnd>>,
 }
 
 impl std::fmt::Debug for Pipe {
@@ -177,6 +189,8 @@ pub fn pair(hwm: [i64; 2]) -> (Pipe, Pipe) {
         halves: [Half::new(hwm[0]), Half::new(hwm[1])],
         notify: [Mutex::new(None), Mutex::new(None)],
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
+        conflate_on: [AtomicBool::new(false), AtomicBool::new(false)],
+        slots: Default::default(),
         id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
     });
     let end = |side| Pipe {
@@ -188,7 +202,10 @@ pub fn pair(hwm: [i64; 2]) -> (Pipe, Pipe) {
         check_countdown: Cell::new(1),
         reading_more: false,
         keep_routing_id: false,
+        conflate_fixed: false,
         terminated: false,
+        conflate_out: false,
+        conflate: None,
     };
     (end(0), end(1))
 }
@@ -342,6 +359,9 @@ impl Pipe {
         if self.terminated {
             return Err(msg);
         }
+        if self.conflate_out {
+            return self.write_conflated(msg);
+        }
         let more = msg.more();
         // A routing-id frame does not count against the HWM (as libzmq:
         // an inproc pair with HWM 1 + 1 holds two messages besides it).
@@ -364,12 +384,13 @@ impl Pipe {
     pub fn rollback(&mut self) {
         // SAFETY: this end is the only writer of its out half.
         unsafe { self.out().queue.rollback() };
+        self.rollback_conflated();
     }
 
     /// True while a multipart message is half written.
     pub fn writing_more(&self) -> bool {
         // SAFETY: this end is the only writer of its out half.
-        unsafe { self.out().queue.has_unflushed() }
+        (unsafe { self.out().queue.has_unflushed() }) || self.conflated_partial()
     }
 
     /// True while a multipart message is half read.
@@ -386,14 +407,30 @@ impl Pipe {
             let m = match unsafe { h.queue.read() } {
                 Some(m) => m,
                 None => {
-                    if self.shared.closed[1 - self.side].load(Ordering::Acquire) {
+                    if let Some(m) =
+                        conflate::take(&self.shared, 1 - self.side, &mut self.conflate, false)
+                    {
+                        m
+                    } else if self.shared.closed[1 - self.side].load(Ordering::Acquire) {
                         // Everything the peer published before terminating
                         // is visible now.
                         // SAFETY: the only reader of this half.
                         match unsafe { h.queue.read() } {
                             Some(m) => m,
-                            None => return Read::Closed,
+                            None => match conflate::take(
+                                &self.shared,
+                                1 - self.side,
+                                &mut self.conflate,
+                                false,
+                            ) {
+                                Some(m) => m,
+                                None => return Read::Closed,
+                            },
                         }
+                    } else if let Some(m) =
+                        conflate::take(&self.shared, 1 - self.side, &mut self.conflate, true)
+                    {
+                        m
                     } else {
                         // SAFETY: the only reader of this half.
                         let asleep = unsafe { h.queue.sleep() };
@@ -424,7 +461,7 @@ impl Pipe {
     /// True if a frame is ready to read (does not change sleep state).
     pub fn has_msg(&self) -> bool {
         // SAFETY: this end is the only reader of its in half.
-        unsafe { self.inq().queue.has_msg() }
+        (unsafe { self.inq().queue.has_msg() }) || self.has_conflated()
     }
 
     /// Counts a whole message read, publishes the count for the writer's HWM

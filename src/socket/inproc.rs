@@ -19,6 +19,25 @@ fn routing_id_msg(id: &[u8]) -> Msg {
     m
 }
 
+/// The connecter's ZMQ_CONFLATE decides for both directions of an inproc
+/// pipe, as in libzmq (for the types it conflates: DEALER, PULL, PUSH, PUB,
+/// SUB).
+fn connecter_conflates(s: &Socket) -> bool {
+    use crate::zmtp::socket_types::{DEALER, PUB, PULL, PUSH, SUB};
+    s.core.options.conflate && matches!(s.socket_type(), DEALER | PULL | PUSH | PUB | SUB)
+}
+
+/// Fixes whether the half `end` writes conflates (after its routing-id
+/// greeting): on a conflating pipe, unless the writer sends subscriptions,
+/// which must all arrive.
+fn fix_conflate(end: &mut pipe::Pipe, conflate: bool, writer_type: i32) {
+    use crate::zmtp::socket_types::{SUB, XSUB};
+    end.conflate_fixed = true;
+    if conflate && !matches!(writer_type, SUB | XSUB) {
+        end.set_conflate();
+    }
+}
+
 /// What the binding side of an inproc pipe is told about it.
 fn accepted() -> PipeInfo {
     PipeInfo {
@@ -45,6 +64,7 @@ pub(super) fn bind(s: &mut Socket, name: &str) -> Result<()> {
         }
         let entry = InprocBound {
             socket: s.shared.clone(),
+            socket_type: s.socket_type(),
             sndhwm,
             rcvhwm,
             routing_id: rid.clone(),
@@ -54,6 +74,7 @@ pub(super) fn bind(s: &mut Socket, name: &str) -> Result<()> {
     let pending = s.ctx.inproc_pending.lock().remove(name).unwrap_or_default();
     for InprocPending {
         mut pipe,
+        conflate,
         sndhwm: their_snd,
         rcvhwm: their_rcv,
     } in pending
@@ -65,6 +86,7 @@ pub(super) fn bind(s: &mut Socket, name: &str) -> Result<()> {
             rcvhwm.into(),
         );
         let _ = pipe.write(routing_id_msg(&rid));
+        fix_conflate(&mut pipe, conflate, s.socket_type());
         s.attach_pipe(pipe, accepted());
     }
     Ok(())
@@ -77,6 +99,7 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
         let o = &s.core.options;
         (o.sndhwm, o.rcvhwm, o.routing_id.clone())
     };
+    let conflate = connecter_conflates(s);
     let mine = {
         let reg = s.ctx.inproc.lock();
         match reg.get(name) {
@@ -90,6 +113,7 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
                 );
                 let _ = mine.write(routing_id_msg(&rid));
                 let _ = theirs.write(routing_id_msg(&b.routing_id));
+                fix_conflate(&mut theirs, conflate, b.socket_type);
                 b.socket.send_attach(theirs, accepted());
                 mine
             }
@@ -98,6 +122,7 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
                 let _ = mine.write(routing_id_msg(&rid));
                 let waiting = InprocPending {
                     pipe: theirs,
+                    conflate,
                     sndhwm,
                     rcvhwm,
                 };
@@ -107,6 +132,8 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
             }
         }
     };
+    let mut mine = mine;
+    fix_conflate(&mut mine, conflate, s.socket_type());
     let uid = mine.id();
     s.attach_local(mine, None);
     Ok(uid)

@@ -106,8 +106,19 @@ impl Socket {
         Ok(())
     }
 
+    /// ZMQ_CONFLATE applies to what this socket sends: the types libzmq
+    /// makes conflating pipes for, less PULL (sends nothing) and SUB (its
+    /// subscriptions must all arrive).
+    fn conflates_send(&self) -> bool {
+        use crate::zmtp::socket_types::{DEALER, PUB, PUSH};
+        self.core.options.conflate && matches!(self.socket_type(), PUSH | PUB | DEALER)
+    }
+
     /// Attaches a pipe end to this socket.
-    fn attach_pipe(&mut self, pipe: Pipe, mut info: PipeInfo) {
+    fn attach_pipe(&mut self, mut pipe: Pipe, mut info: PipeInfo) {
+        if !pipe.conflate_fixed && self.conflates_send() {
+            pipe.set_conflate();
+        }
         if info.locally_initiated
             && info.connect_routing_id.is_none()
             && !self.core.options.connect_routing_id.is_empty()
