@@ -230,4 +230,5 @@ ctests! {
     test_port_range,
     test_huge_frame,
     test_conflate_send,
+    test_fd_signal,
 }

@@ -50,15 +50,28 @@ impl<T> Mailbox<T> {
         self.queue.push(cmd);
         fence(Ordering::SeqCst);
         if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
-            let one: u64 = 1;
-            let (fd, buf) = (self.efd.as_raw_fd(), (&one as *const u64).cast());
-            // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
-            // cannot fail short of a counter overflow (2^64 - 1 unread writes).
-            let _ = unsafe { syscall!(write(fd, buf, 8)) };
-            // After the write: a consumer that sees the count finds the
-            // write to read.
-            self.signalled.fetch_add(1, Ordering::SeqCst);
+            self.write_fd();
         }
+    }
+
+    /// Makes the fd readable, as a command would, without a command: what
+    /// libzmq's socket mailbox shows after `zmq_bind`/`zmq_connect` start an
+    /// I/O object (its `own` command). Nothing if the owner is awake.
+    pub fn signal(&self) {
+        if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
+            self.write_fd();
+        }
+    }
+
+    fn write_fd(&self) {
+        let one: u64 = 1;
+        let (fd, buf) = (self.efd.as_raw_fd(), (&one as *const u64).cast());
+        // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
+        // cannot fail short of a counter overflow (2^64 - 1 unread writes).
+        let _ = unsafe { syscall!(write(fd, buf, 8)) };
+        // After the write: a consumer that sees the count finds the
+        // write to read.
+        self.signalled.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Takes the next command, if any (consumer only). Does not change the
@@ -174,6 +187,29 @@ mod tests {
             revents: 0,
         }];
         assert_eq!(sys::poll_ms(&mut pfd, 0), Ok(0), "still readable");
+    }
+
+    #[test]
+    fn bare_signal_wakes_a_passive_owner_once() {
+        let mb: Mailbox<u32> = Mailbox::new().unwrap();
+        let readable = |mb: &Mailbox<u32>| {
+            let mut p = [libc::pollfd {
+                fd: mb.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
+            crate::sys::poll_ms(&mut p, 0).unwrap() > 0
+        };
+        mb.signal();
+        assert!(readable(&mb));
+        mb.signal(); // already signalled: no second write
+        mb.clear_signal();
+        assert!(!readable(&mb));
+        assert!(mb.try_recv().is_none());
+        assert!(mb.go_passive());
+        mb.set_active();
+        mb.signal(); // awake: nothing
+        assert!(!readable(&mb));
     }
 
     #[test]

@@ -384,6 +384,7 @@ impl Socket {
         self.process_commands()?;
         let ep = self.bind_endpoint(addr)?;
         self.last_endpoint = ep;
+        self.signal_io_object(addr);
         Ok(())
     }
 
@@ -393,7 +394,17 @@ impl Socket {
         self.process_commands()?;
         self.connect_endpoint(addr)?;
         self.last_endpoint = addr.to_string();
+        self.signal_io_object(addr);
         Ok(())
+    }
+
+    /// ZMQ_FD turns readable after a bind or connect that started an I/O
+    /// object (not inproc), as libzmq's does (F1): a program polling the fd
+    /// then checks ZMQ_EVENTS.
+    fn signal_io_object(&self, addr: &str) {
+        if !addr.starts_with("inproc://") {
+            self.shared.mailbox.signal();
+        }
     }
 
     /// `zmq_unbind`.
