@@ -231,4 +231,5 @@ ctests! {
     test_huge_frame,
     test_conflate_send,
     test_fd_signal,
+    test_unbind_race,
 }
