@@ -93,6 +93,9 @@ pub struct CtxInner {
     /// inproc connects made before the bind, by endpoint name.
     pub(crate) inproc_pending: Mutex<HashMap<String, Vec<InprocPending>>>,
     terminating: AtomicBool,
+    /// The process that made the context: a forked child has its memory but
+    /// none of its threads (see `Context::term`).
+    pid: u32,
 }
 
 /// Keeps `zmq_ctx_term` waiting while it lives (see `CtxInner::hold_guard`).
@@ -122,6 +125,7 @@ impl Default for CtxInner {
             inproc: Mutex::new(HashMap::new()),
             inproc_pending: Mutex::new(HashMap::new()),
             terminating: AtomicBool::new(false),
+            pid: std::process::id(),
         }
     }
 }
@@ -240,7 +244,15 @@ impl Context {
 
     /// `zmq_ctx_term`: shutdown, then wait until every socket is closed and
     /// every lingering session has finished; then stop the I/O threads.
+    ///
+    /// In a child forked from the process that made the context, the I/O
+    /// threads and sockets it would wait for are the parent's: it returns
+    /// -1 with EINTR at once and touches nothing the parent shares (libzmq
+    /// 4.3 detects the pid change and answers the same).
     pub fn term(&self) -> Result<()> {
+        if std::process::id() != self.inner.pid {
+            return Err(Errno::EINTR);
+        }
         self.inner.stop_sockets();
         {
             let mut b = self.inner.busy.lock();

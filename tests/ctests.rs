@@ -232,4 +232,5 @@ ctests! {
     test_conflate_send,
     test_fd_signal,
     test_unbind_race,
+    test_fork,
 }
