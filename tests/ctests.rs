@@ -233,4 +233,5 @@ ctests! {
     test_fd_signal,
     test_unbind_race,
     test_fork,
+    test_ctx_threads,
 }
