@@ -98,6 +98,24 @@ pub fn poll_ms(fds: &mut [libc::pollfd], ms: c_int) -> Result<usize> {
     Ok(n as usize)
 }
 
+/// RAM + swap in bytes, read once (`sysinfo`): no single allocation can be
+/// larger under Linux's default overcommit rule, so a peer announcing more
+/// announces something that cannot be a message. `u64::MAX` if unknown.
+pub fn memory_size() -> u64 {
+    static SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        // SAFETY: `sysinfo` is plain data; all-zero is a valid value.
+        let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+        // SAFETY: `si` is a valid, writable `struct sysinfo`.
+        if unsafe { libc::sysinfo(&mut si) } != 0 {
+            return u64::MAX;
+        }
+        (si.totalram as u64)
+            .saturating_add(si.totalswap as u64)
+            .saturating_mul(u64::from(si.mem_unit).max(1))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,22 +177,4 @@ mod tests {
             unsafe { syscall!(close(fd)) }.expect("close");
         }
     }
-}
-
-/// RAM + swap in bytes, read once (`sysinfo`): no single allocation can be
-/// larger under Linux's default overcommit rule, so a peer announcing more
-/// announces something that cannot be a message. `u64::MAX` if unknown.
-pub fn memory_size() -> u64 {
-    static SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *SIZE.get_or_init(|| {
-        // SAFETY: `sysinfo` is plain data; all-zero is a valid value.
-        let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
-        // SAFETY: `si` is a valid, writable `struct sysinfo`.
-        if unsafe { libc::sysinfo(&mut si) } != 0 {
-            return u64::MAX;
-        }
-        (si.totalram as u64)
-            .saturating_add(si.totalswap as u64)
-            .saturating_mul(u64::from(si.mem_unit).max(1))
-    })
 }

@@ -253,9 +253,10 @@ impl Pipe {
         self.check_countdown.set(1);
     }
 
-    /// inproc: the limit of messages this end writes is `snd` (our SNDHWM)
-    /// + `rcv` (the peer's RCVHWM), and of those it reads `peer_snd` +
-    /// `our_rcv`; later SNDHWM/RCVHWM changes keep the sums.
+    /// inproc: the limit of messages this end writes is the sum of `snd`
+    /// (our SNDHWM) and `rcv` (the peer's RCVHWM), and of those it reads the
+    /// sum of `peer_snd` and `our_rcv`; later SNDHWM/RCVHWM changes keep the
+    /// sums.
     pub fn set_summed_hwms(&self, snd: i64, rcv: i64, peer_snd: i64, our_rcv: i64) {
         for (h, w, r) in [(self.out(), snd, rcv), (self.inq(), peer_snd, our_rcv)] {
             h.ctl.0.parts[0].store(w, Ordering::Relaxed);
