@@ -2,7 +2,9 @@
  * returns at once (-1 with EINTR, as libzmq 4.3, which notices the pid
  * change) instead of waiting for the parent's sockets and threads; the
  * parent's context and connections are unaffected, also when the child
- * closes its copies of the sockets first. */
+ * closes its copies of the sockets first: the child's copies do not touch
+ * the descriptors they share with the parent (a signal pending on the
+ * parent's ZMQ_FD stays there). */
 #include "testutil.h"
 #include <sys/wait.h>
 
@@ -26,6 +28,21 @@ static int wait_child (pid_t pid)
     if (!WIFEXITED (st))
         FAIL ("child died with signal %d", WIFSIGNALED (st) ? WTERMSIG (st) : 0);
     return WEXITSTATUS (st);
+}
+
+static int fd_readable (void *s, int ms)
+{
+    int fd = -1, rc;
+    size_t len = sizeof fd;
+    struct pollfd p;
+    CHECK_RC (zmq_getsockopt (s, ZMQ_FD, &fd, &len));
+    p.fd = fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    do
+        rc = poll (&p, 1, ms);
+    while (rc == -1 && errno == EINTR);
+    return rc > 0;
 }
 
 static void fork_and_term (void *ctx, void *push, int close_first)
@@ -65,6 +82,26 @@ int main (void)
     fork_and_term (ctx, push, 1);
     SEND_STR (push, "after two", 0);
     RECV_STR (pull, "after two", 0);
+
+    /* a message waits on the parent's PULL (its ZMQ_FD signalled); the
+     * child closes its copies of both sockets and terms */
+    get_int (pull, ZMQ_EVENTS);
+    SEND_STR (push, "pending", 0);
+    CHECK (fd_readable (pull, 2000));
+    {
+        pid_t pid = fork ();
+        CHECK (pid >= 0);
+        if (pid == 0) {
+            alarm (4);
+            zmq_close (pull);
+            zmq_close (push);
+            _exit (zmq_ctx_term (ctx) == -1 && errno == EINTR ? 0 : 2);
+        }
+        CHECK_EQ (wait_child (pid), 0);
+    }
+    CHECK (fd_readable (pull, 0));
+    CHECK (get_int (pull, ZMQ_EVENTS) & ZMQ_POLLIN);
+    RECV_STR (pull, "pending", 0);
 
     close_socket (push);
     close_socket (pull);

@@ -25,6 +25,10 @@ pub struct Mailbox<T> {
     /// the consumer reads exactly when there is something to read.
     signalled: AtomicI64,
     efd: OwnedFd,
+    /// The fork generation the mailbox was made in: in a forked child the
+    /// eventfd is shared with the parent's copy, so the child neither
+    /// writes nor reads it (libzmq's signaler does the same).
+    gen: u64,
 }
 
 impl<T> Mailbox<T> {
@@ -37,6 +41,7 @@ impl<T> Mailbox<T> {
             signalled: AtomicI64::new(0),
             // SAFETY: fd is a fresh descriptor we own.
             efd: unsafe { OwnedFd::from_raw_fd(fd) },
+            gen: sys::watch_forks(),
         })
     }
 
@@ -63,7 +68,15 @@ impl<T> Mailbox<T> {
         }
     }
 
+    /// True in a child forked after the mailbox was made.
+    fn inherited(&self) -> bool {
+        sys::fork_generation() != self.gen
+    }
+
     fn write_fd(&self) {
+        if self.inherited() {
+            return;
+        }
         let one: u64 = 1;
         let (fd, buf) = (self.efd.as_raw_fd(), (&one as *const u64).cast());
         // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
@@ -99,6 +112,9 @@ impl<T> Mailbox<T> {
     /// is known to be unread): reads it back. A write whose count has not
     /// been added yet is read too; its late increment then cancels out.
     pub fn clear_fd(&self) {
+        if self.inherited() {
+            return;
+        }
         let mut v: u64 = 0;
         // SAFETY: reads 8 bytes into a valid u64 from our non-blocking
         // eventfd; an already-reset fd just gives EAGAIN.
@@ -135,6 +151,10 @@ impl<T> Mailbox<T> {
     /// (None = for ever). Returns true if commands may be pending.
     /// EINTR is reported as an error.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
+        if self.inherited() {
+            // Nobody can wake a forked child's copy (libzmq: EINTR).
+            return Err(crate::error::Errno::EINTR);
+        }
         if !self.go_passive() {
             self.clear_signal();
             return Ok(true);
