@@ -1,6 +1,7 @@
-/* ZMQ_CONFLATE on the sending side, as libzmq 4.3: a PUSH, DEALER or PUB
- * with CONFLATE keeps only its newest outgoing message per pipe (sends never
- * block, whatever SNDHWM says). Over inproc the connecting socket's CONFLATE
+/* ZMQ_CONFLATE is a property of the pipes, as in libzmq 4.3: a PUSH, DEALER
+ * or PUB with CONFLATE keeps only its newest outgoing message per pipe (sends
+ * never block, whatever SNDHWM says), and a PULL, DEALER or SUB keeps only
+ * the newest incoming one. Over inproc the connecting socket's CONFLATE
  * decides for the pipe, both ways. */
 #include "testutil.h"
 
@@ -91,6 +92,60 @@ static void inproc_pub (void *ctx)
     close_socket (sub);
 }
 
+/* inproc PULL with CONFLATE, binding or connecting, from a PUSH without. */
+static void inproc_pull (void *ctx, int pull_connects, const char *expect)
+{
+    static int k;
+    char ep[64], got[256];
+    void *push = test_socket (ctx, ZMQ_PUSH);
+    void *pull = test_socket (ctx, ZMQ_PULL);
+    snprintf (ep, sizeof ep, "inproc://conflate-recv-%d", k++);
+    set_int (pull, ZMQ_CONFLATE, 1);
+    if (pull_connects) {
+        CHECK_RC (zmq_bind (push, ep));
+        CHECK_RC (zmq_connect (pull, ep));
+    } else {
+        CHECK_RC (zmq_bind (pull, ep));
+        CHECK_RC (zmq_connect (push, ep));
+    }
+    send_ten (push);
+    recv_all (pull, got, sizeof got);
+    CHECK_STR (got, expect);
+    close_socket (push);
+    close_socket (pull);
+}
+
+/* ipc PUSH (no CONFLATE, SNDHWM 1) -> PULL with CONFLATE and RCVHWM 1
+ * that does not read: the PULL's pipe has no HWM and keeps only the newest
+ * message, so 5 MB of sends never meet back-pressure (without conflation
+ * they would block once the socket buffers are full); the reader then finds
+ * the newest message, and the last one comes last. */
+static void ipc_pull (void *ctx)
+{
+    char ep[256], buf[1024];
+    int i, n;
+    void *pull = test_socket (ctx, ZMQ_PULL);
+    void *push = test_socket (ctx, ZMQ_PUSH);
+    set_int (pull, ZMQ_CONFLATE, 1);
+    set_int (pull, ZMQ_RCVHWM, 1);
+    set_int (push, ZMQ_SNDHWM, 1);
+    ipc_endpoint (ep, sizeof ep, "conflate-recv");
+    CHECK_RC (zmq_bind (pull, ep));
+    CHECK_RC (zmq_connect (push, ep));
+    memset (buf, 'x', sizeof buf);
+    for (i = 0; i < 5000; i++) {
+        snprintf (buf, 16, "%05d", i);
+        CHECK_EQ (zmq_send (push, buf, sizeof buf, 0), (int) sizeof buf);
+    }
+    do {
+        n = recv_str_timeout (pull, buf, sizeof buf, TEST_TIMEOUT_MS);
+        CHECK_EQ (n, (int) sizeof buf);
+    } while (strncmp (buf, "04999", 5) != 0);
+    CHECK (!poll_socket (pull, ZMQ_POLLIN, 100));
+    close_socket (push);
+    close_socket (pull);
+}
+
 #ifndef ZMQ_CTESTS_SYSTEM
 /* Ours keeps whole multipart messages (libzmq's buffer holds one frame). */
 static void multipart (void *ctx)
@@ -129,6 +184,9 @@ int main (void)
     inproc_push (ctx, 1, "m9");
     inproc_push (ctx, 0, "m0 m1 m2 m3 m4 m5 m6 m7 m8 m9");
     inproc_pub (ctx);
+    inproc_pull (ctx, 1, "m9");
+    inproc_pull (ctx, 0, "m0 m1 m2 m3 m4 m5 m6 m7 m8 m9");
+    ipc_pull (ctx);
 #ifndef ZMQ_CTESTS_SYSTEM
     multipart (ctx);
 #endif

@@ -77,6 +77,15 @@ pub struct Session {
     live: Arc<Live>,
 }
 
+/// ZMQ_CONFLATE on what the session writes to its socket: only the newest
+/// message waits, with no HWM (libzmq's conflating pipe), for the types
+/// that receive data (a PUB's or PUSH's session writes subscriptions or
+/// nothing; their own sends conflate on the socket's side).
+pub(super) fn conflates_in(opts: &Options) -> bool {
+    use crate::zmtp::socket_types::{DEALER, PULL, SUB};
+    opts.conflate && matches!(opts.socket_type, DEALER | PULL | SUB)
+}
+
 impl Session {
     /// A session for `zmq_connect`. With IMMEDIATE=0 the caller then gives
     /// it its pipe end with [`set_pipe`](Self::set_pipe).
@@ -376,8 +385,11 @@ impl Session {
                 self.finish(r);
                 return;
             }
-            let (sock_end, sess_end) =
+            let (sock_end, mut sess_end) =
                 pipe::pair([self.opts.sndhwm as i64, self.opts.rcvhwm as i64]);
+            if conflates_in(&self.opts) {
+                sess_end.set_conflate();
+            }
             sess_end.set_notifier(self.notifier(r.mailbox()), self.token);
             self.pipe = Some(sess_end);
             let info = PipeInfo {
