@@ -77,7 +77,7 @@ struct Ctl {
 const SUM_OFF: i64 = i64::MIN;
 
 /// The limit of two summed HWMs: unlimited if either is (P3, P4).
-pub fn sum_hwm(snd: i64, rcv: i64) -> i64 {
+fn sum_hwm(snd: i64, rcv: i64) -> i64 {
     if snd <= 0 || rcv <= 0 {
         0
     } else {
