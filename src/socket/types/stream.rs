@@ -249,7 +249,7 @@ mod tests {
         let info = PipeInfo {
             locally_initiated: true,
             connect_routing_id: Some(b"web".to_vec()),
-            direct_recv: None,
+            ..PipeInfo::default()
         };
         let (_a, mut pa) = h.attach_info(0, &info);
         h.send_parts(&[b"web", b"x"]).unwrap();
