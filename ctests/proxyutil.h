@@ -1,0 +1,106 @@
+/* Running a proxy in a thread, for the test_proxy*.c tests. Include after
+ * testutil.h. */
+#ifndef ZMQ_RS_PROXYUTIL_H
+#define ZMQ_RS_PROXYUTIL_H
+
+#include "testutil.h"
+
+/* A zmq_proxy_steerable (frontend, backend, capture, control) call in its
+ * own thread; `device` >= 0 makes it zmq_device (device, frontend, backend)
+ * instead. After the call returns the thread closes frontend, backend and
+ * capture (not control) when `close_after` is set, and records rc and
+ * errno. */
+typedef struct
+{
+    void *frontend, *backend, *capture, *control;
+    int device;
+    int close_after;
+    int rc, err;
+    pthread_t thread;
+} proxy_run_t;
+
+static TU_UNUSED void *proxy_main (void *arg)
+{
+    proxy_run_t *p = (proxy_run_t *) arg;
+    if (p->device >= 0)
+        p->rc = zmq_device (p->device, p->frontend, p->backend);
+    else if (p->control)
+        p->rc = zmq_proxy_steerable (p->frontend, p->backend, p->capture,
+                                     p->control);
+    else
+        p->rc = zmq_proxy (p->frontend, p->backend, p->capture);
+    p->err = errno;
+    if (p->close_after) {
+        zmq_close (p->frontend);
+        if (p->backend != p->frontend)
+            zmq_close (p->backend);
+        if (p->capture)
+            zmq_close (p->capture);
+    }
+    return NULL;
+}
+
+static TU_UNUSED void proxy_start (proxy_run_t *p, void *frontend,
+                                   void *backend, void *capture,
+                                   void *control)
+{
+    memset (p, 0, sizeof *p);
+    p->frontend = frontend;
+    p->backend = backend;
+    p->capture = capture;
+    p->control = control;
+    p->device = -1;
+    p->close_after = 1;
+    p->rc = 12345;
+    if (pthread_create (&p->thread, NULL, proxy_main, p) != 0)
+        FAIL ("pthread_create");
+}
+
+static TU_UNUSED void proxy_start_device (proxy_run_t *p, int device,
+                                          void *frontend, void *backend)
+{
+    memset (p, 0, sizeof *p);
+    p->frontend = frontend;
+    p->backend = backend;
+    p->device = device;
+    p->close_after = 1;
+    p->rc = 12345;
+    if (pthread_create (&p->thread, NULL, proxy_main, p) != 0)
+        FAIL ("pthread_create");
+}
+
+/* Shuts the context down, joins the proxy thread and checks that the proxy
+ * returned -1 with ETERM. */
+static TU_UNUSED void proxy_stop_eterm (proxy_run_t *p, void *ctx)
+{
+    CHECK_RC (zmq_ctx_shutdown (ctx));
+    pthread_join (p->thread, NULL);
+    CHECK_EQ (p->rc, -1);
+    CHECK_EQ (p->err, ETERM);
+}
+
+/* CPU time used by the whole process so far, in ms. */
+static TU_UNUSED double cpu_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double) ts.tv_sec * 1000.0 + (double) ts.tv_nsec / 1e6;
+}
+
+/* Sends a multipart message: `n` string frames. */
+static TU_UNUSED void send_parts (void *s, int n, const char **parts)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        SEND_STR (s, parts[i], i + 1 < n ? ZMQ_SNDMORE : 0);
+}
+
+/* Receives a multipart message of exactly `n` frames equal to `parts`. */
+static TU_UNUSED void recv_parts (void *s, int n, const char **parts)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        RECV_STR (s, parts[i], i + 1 < n);
+}
+
+#endif
