@@ -146,3 +146,36 @@ pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int
         Err(Errno::ENOTSUP)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::{ZMQ_PAIR, ZMQ_QUEUE};
+    use crate::ffi::boundary::errno;
+    use crate::ffi::ctx::{zmq_ctx_new, zmq_ctx_term};
+    use crate::ffi::socket::{zmq_close, zmq_socket};
+
+    #[test]
+    fn bad_sockets() {
+        // SAFETY: a fresh context and socket; NULL and an aligned local
+        // buffer are valid to check.
+        unsafe {
+            let ctx = zmq_ctx_new();
+            let s = zmq_socket(ctx, ZMQ_PAIR);
+            let null = std::ptr::null_mut();
+            // libzmq 4.3.4's zmq_device skips this check (and hangs).
+            assert_eq!(zmq_device(ZMQ_QUEUE, null, s), -1);
+            assert_eq!(errno(), Errno::EFAULT.0);
+            assert_eq!(zmq_proxy_steerable(s, null, null, s), -1);
+            assert_eq!(errno(), Errno::EFAULT.0);
+            let mut junk = [7u64; 8];
+            let j = junk.as_mut_ptr() as *mut c_void;
+            assert_eq!(zmq_proxy(s, j, null), -1);
+            assert_eq!(errno(), Errno::ENOTSOCK.0);
+            assert_eq!(zmq_proxy_steerable(s, s, null, j), -1);
+            assert_eq!(errno(), Errno::ENOTSOCK.0);
+            assert_eq!(zmq_close(s), 0);
+            assert_eq!(zmq_ctx_term(ctx), 0);
+        }
+    }
+}
