@@ -135,6 +135,38 @@ static void test_blocked_destination (void)
     term_ctx (ctx);
 }
 
+/* Shutdown while the proxy is blocked sending to a full destination: the
+ * blocked send fails with ETERM and so does the proxy. */
+static void test_shutdown_while_blocked (void)
+{
+    enum { N = 300 };
+    char fe[256], be[256];
+    void *ctx = zmq_ctx_new ();
+    void *frontend = test_socket (ctx, ZMQ_PULL);
+    void *backend = test_socket (ctx, ZMQ_PUSH);
+    void *producer = test_socket (ctx, ZMQ_PUSH);
+    void *consumer = test_socket (ctx, ZMQ_PULL);
+    proxy_run_t p;
+    int i;
+
+    set_int (backend, ZMQ_SNDHWM, 2);
+    set_int (consumer, ZMQ_RCVHWM, 2);
+    bind_loopback (frontend, fe, sizeof fe);
+    /* inproc: no kernel buffer behind the HWMs */
+    bind_transport (backend, "inproc", be, sizeof be);
+    CHECK_RC (zmq_connect (producer, fe));
+    CHECK_RC (zmq_connect (consumer, be));
+    proxy_start (&p, frontend, backend, NULL, NULL);
+    for (i = 0; i < N; i++)
+        SEND_STR (producer, "x", 0);
+    CHECK (poll_socket (consumer, ZMQ_POLLIN, 5000));
+    sleep_ms (50);
+    proxy_stop_eterm (&p, ctx);
+    close_socket (producer);
+    close_socket (consumer);
+    term_ctx (ctx);
+}
+
 int main (void)
 {
     test_start (40);
@@ -142,5 +174,6 @@ int main (void)
     test_term_from_other_thread ();
     test_steerable_shutdown ();
     test_blocked_destination ();
+    test_shutdown_while_blocked ();
     return 0;
 }
