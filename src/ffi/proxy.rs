@@ -68,8 +68,9 @@ pub unsafe extern "C" fn zmq_proxy(
 /// NULL): "PAUSE" (stop forwarding), "RESUME", "TERMINATE" (return 0) and
 /// "STATISTICS" (answered with eight uint64 frames: messages and bytes
 /// received and sent by the frontend, then by the backend; a multipart
-/// message counts once). Only STATISTICS is answered (as libzmq 4.3.5).
-/// An unknown or multipart command ends the proxy with -1 and EINVAL.
+/// message counts once). Only STATISTICS is answered (as libzmq 4.3.5), and
+/// each command is also copied to `capture_`. An unknown or multipart
+/// command ends the proxy with -1 and EINVAL.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_proxy_steerable(
     frontend_: *mut c_void,
