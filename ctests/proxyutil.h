@@ -9,13 +9,14 @@
  * own thread; `device` >= 0 makes it zmq_device (device, frontend, backend)
  * instead. After the call returns the thread closes frontend, backend and
  * capture (not control) when `close_after` is set, and records rc and
- * errno. */
+ * errno (then `done`, to be read with proxy_done). */
 typedef struct
 {
     void *frontend, *backend, *capture, *control;
     int device;
     int close_after;
     int rc, err;
+    int done; /* set (atomically) once rc and err are */
     pthread_t thread;
 } proxy_run_t;
 
@@ -30,6 +31,7 @@ static TU_UNUSED void *proxy_main (void *arg)
     else
         p->rc = zmq_proxy (p->frontend, p->backend, p->capture);
     p->err = errno;
+    __atomic_store_n (&p->done, 1, __ATOMIC_SEQ_CST);
     if (p->close_after) {
         zmq_close (p->frontend);
         if (p->backend != p->frontend)
@@ -51,7 +53,6 @@ static TU_UNUSED void proxy_start (proxy_run_t *p, void *frontend,
     p->control = control;
     p->device = -1;
     p->close_after = 1;
-    p->rc = 12345;
     if (pthread_create (&p->thread, NULL, proxy_main, p) != 0)
         FAIL ("pthread_create");
 }
@@ -64,9 +65,14 @@ static TU_UNUSED void proxy_start_device (proxy_run_t *p, int device,
     p->backend = backend;
     p->device = device;
     p->close_after = 1;
-    p->rc = 12345;
     if (pthread_create (&p->thread, NULL, proxy_main, p) != 0)
         FAIL ("pthread_create");
+}
+
+/* True once the proxy call has returned. */
+static TU_UNUSED int proxy_done (proxy_run_t *p)
+{
+    return __atomic_load_n (&p->done, __ATOMIC_SEQ_CST);
 }
 
 /* Shuts the context down, joins the proxy thread and checks that the proxy

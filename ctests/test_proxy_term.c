@@ -167,6 +167,43 @@ static void test_shutdown_while_blocked (void)
     term_ctx (ctx);
 }
 
+static void on_usr1 (int sig)
+{
+    (void) sig;
+}
+
+/* A signal interrupting the proxy's wait ends it with -1 and EINTR (the
+ * caller decides whether to call it again, as pyzmq does). */
+static void test_eintr (void)
+{
+    char fe[256], be[256];
+    void *ctx = zmq_ctx_new ();
+    void *frontend = test_socket (ctx, ZMQ_ROUTER);
+    void *backend = test_socket (ctx, ZMQ_DEALER);
+    struct sigaction sa;
+    proxy_run_t p;
+    long long deadline;
+
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1; /* no SA_RESTART */
+    sigemptyset (&sa.sa_mask);
+    CHECK_RC (sigaction (SIGUSR1, &sa, NULL));
+    bind_loopback (frontend, fe, sizeof fe);
+    bind_loopback (backend, be, sizeof be);
+    proxy_start (&p, frontend, backend, NULL, NULL);
+    /* Until the signal lands while the proxy waits (a signal arriving
+     * between two system calls interrupts nothing). */
+    deadline = now_ms () + 5000;
+    while (!proxy_done (&p) && now_ms () < deadline) {
+        sleep_ms (20);
+        pthread_kill (p.thread, SIGUSR1);
+    }
+    pthread_join (p.thread, NULL);
+    CHECK_EQ (p.rc, -1);
+    CHECK_EQ (p.err, EINTR);
+    term_ctx (ctx);
+}
+
 int main (void)
 {
     test_start (40);
@@ -175,5 +212,6 @@ int main (void)
     test_steerable_shutdown ();
     test_blocked_destination ();
     test_shutdown_while_blocked ();
+    test_eintr ();
     return 0;
 }
