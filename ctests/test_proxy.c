@@ -224,6 +224,35 @@ static void test_single_socket_echo (void)
     term_ctx (ctx);
 }
 
+/* A frame's metadata (Peer-Address of the connection it came from) stays
+ * behind: what an inproc consumer behind the proxy receives has none. */
+static void test_metadata_stays_behind (void)
+{
+    char fe[256], be[256];
+    void *ctx = zmq_ctx_new ();
+    void *frontend = test_socket (ctx, ZMQ_PULL);
+    void *backend = test_socket (ctx, ZMQ_PUSH);
+    void *producer = test_socket (ctx, ZMQ_PUSH);
+    void *consumer = test_socket (ctx, ZMQ_PULL);
+    proxy_run_t p;
+    zmq_msg_t msg;
+
+    bind_loopback (frontend, fe, sizeof fe);
+    bind_transport (backend, "inproc", be, sizeof be);
+    CHECK_RC (zmq_connect (producer, fe));
+    CHECK_RC (zmq_connect (consumer, be));
+    proxy_start (&p, frontend, backend, NULL, NULL);
+    SEND_STR (producer, "m", 0);
+    CHECK_RC (zmq_msg_init (&msg));
+    CHECK_EQ (zmq_msg_recv (&msg, consumer, 0), 1);
+    CHECK_NULL_ERR (zmq_msg_gets (&msg, "Peer-Address"), EINVAL);
+    CHECK_RC (zmq_msg_close (&msg));
+    close_socket (producer);
+    close_socket (consumer);
+    proxy_stop_eterm (&p, ctx);
+    term_ctx (ctx);
+}
+
 int main (void)
 {
     test_start (40);
@@ -231,5 +260,6 @@ int main (void)
     test_forwarder ();
     test_streamer ();
     test_single_socket_echo ();
+    test_metadata_stays_behind ();
     return 0;
 }

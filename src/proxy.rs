@@ -329,6 +329,9 @@ impl<'s, 'a> Proxy<'s, 'a> {
                     Err(e) => return Err(e),
                 }
                 bytes += msg.len() as u64;
+                // What the source connection said about itself (Peer-Address,
+                // ...) does not travel on: libzmq drops it at send.
+                msg.set_metadata(None);
                 let flags = if msg.more() { ZMQ_SNDMORE } else { 0 };
                 if let Some(c) = self.roles.capture {
                     self.socks[c].send(&mut msg.clone(), flags)?;
