@@ -1,10 +1,9 @@
 /* How proxies end and wait: -1/ETERM when another thread calls
  * zmq_ctx_term (the proxy thread then closes its sockets and the term
  * completes) or zmq_ctx_shutdown (steerable too); EFAULT for NULL frontend
- * or backend; an idle proxy, one whose destination is at its HWM and one
- * holding a request until a worker connects use
- * (almost) no CPU; nothing is lost behind a full destination, and order is
- * kept. */
+ * or backend; EINTR on a signal. An idle proxy, one whose destination is
+ * at its HWM and one holding a request until a worker connects use (almost)
+ * no CPU; nothing is lost behind a full destination, and order is kept. */
 #include "testutil.h"
 #include "proxyutil.h"
 
