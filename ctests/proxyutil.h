@@ -85,6 +85,19 @@ static TU_UNUSED void proxy_stop_eterm (proxy_run_t *p, void *ctx)
     CHECK_EQ (p->err, ETERM);
 }
 
+/* True when the library steers proxies as libzmq 4.3.5 and the
+ * zmq_proxy_steerable manual: STATISTICS counts frames, a REP control
+ * socket gets an empty reply to every command but STATISTICS, commands are
+ * not copied to the capture socket, unknown commands are ignored. libzmq
+ * 4.3.4 (Debian's, for ZMQ_CTESTS_SYSTEM=1) counts whole messages, answers
+ * only STATISTICS, captures the commands and aborts on unknown ones. */
+static TU_UNUSED int steering_4_3_5 (void)
+{
+    int major, minor, patch;
+    zmq_version (&major, &minor, &patch);
+    return major * 10000 + minor * 100 + patch >= 40305;
+}
+
 /* CPU time used by the whole process so far, in ms. */
 static TU_UNUSED double cpu_ms (void)
 {

@@ -21,13 +21,18 @@
 //! are indexes into one list of distinct sockets, so no socket is borrowed
 //! twice.
 //!
-//! As in libzmq 4.3.5: STATISTICS counts whole messages (a multipart message
-//! is one, its bytes the sum of its frames); only STATISTICS is answered
-//! (PAUSE, RESUME and TERMINATE get no reply, whatever the control socket's
-//! type); control commands are copied to the capture socket too. libzmq
-//! asserts on an unknown or multipart command; we end the proxy with EINVAL.
+//! Steering follows `zmq_proxy_steerable(3)` and libzmq 4.3.5:
+//! STATISTICS counts frames (each part of a multipart message is one, as
+//! are its bytes); every other command — PAUSE, RESUME, TERMINATE or one it
+//! does not know, which changes nothing — is answered with an empty message
+//! when the control socket is a REP (which must reply), and not answered
+//! otherwise; each frame of a multipart command is a command of its own;
+//! commands are not copied to the capture socket. (libzmq 4.3.4 counted
+//! whole messages, answered only STATISTICS, captured the commands and
+//! aborted on an unknown one; 4.3.5 also answers non-REP control sockets,
+//! which its manual says it does not.)
 
-use crate::constants::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_SNDMORE};
+use crate::constants::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_REP, ZMQ_SNDMORE};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::poll::{self, Items, SigMask, Target};
@@ -50,7 +55,7 @@ pub struct Roles {
     pub control: Option<usize>,
 }
 
-/// Traffic through one side of the proxy, in whole messages and their bytes.
+/// Traffic through one side of the proxy, in frames and their bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
     pub msgs_in: u64,
@@ -93,14 +98,14 @@ pub enum Control {
 }
 
 impl Control {
-    /// The command a control message carries: EINVAL for anything else.
-    pub fn parse(body: &[u8]) -> Result<Control> {
+    /// The command a control frame carries (None: not a command).
+    pub fn parse(body: &[u8]) -> Option<Control> {
         match body {
-            b"PAUSE" => Ok(Control::Pause),
-            b"RESUME" => Ok(Control::Resume),
-            b"TERMINATE" => Ok(Control::Terminate),
-            b"STATISTICS" => Ok(Control::Statistics),
-            _ => Err(Errno::EINVAL),
+            b"PAUSE" => Some(Control::Pause),
+            b"RESUME" => Some(Control::Resume),
+            b"TERMINATE" => Some(Control::Terminate),
+            b"STATISTICS" => Some(Control::Statistics),
+            _ => None,
         }
     }
 }
@@ -200,9 +205,8 @@ impl Wait {
 
 /// Runs the proxy over `socks` (distinct sockets) in the parts `roles` gives
 /// them, until TERMINATE arrives on the control socket (Ok) or a socket call
-/// fails (its error: ETERM when the context is shut down, EINTR on a signal,
-/// EINVAL for a malformed control command). Without a control socket it
-/// returns only on error.
+/// fails (its error: ETERM when the context is shut down, EINTR on a
+/// signal). Without a control socket it returns only on error.
 pub fn run(socks: &mut [&mut Socket], roles: Roles) -> Result<()> {
     Proxy::new(socks, roles)?.run()
 }
@@ -250,13 +254,13 @@ impl<'s, 'a> Proxy<'s, 'a> {
             let (ready, control_in) = self.poll(IN | OUT, IN | OUT, 0)?;
             if control_in {
                 match self.control()? {
-                    Control::Pause => paused = true,
-                    Control::Resume => {
+                    Some(Control::Pause) => paused = true,
+                    Some(Control::Resume) => {
                         paused = false;
                         wait = Wait::Input;
                     }
-                    Control::Terminate => return Ok(()),
-                    Control::Statistics => {}
+                    Some(Control::Terminate) => return Ok(()),
+                    Some(Control::Statistics) | None => {}
                 }
             }
             if paused {
@@ -312,12 +316,16 @@ impl<'s, 'a> Proxy<'s, 'a> {
     }
 
     /// Moves up to [`BURST`] whole messages from socket `from` to socket
-    /// `to`, copying each frame to the capture socket, and counts them
-    /// (`request`: frontend → backend).
+    /// `to`, copying each frame to the capture socket, and counts their
+    /// frames (`request`: frontend → backend).
     fn forward(&mut self, from: usize, to: usize, request: bool) -> Result<()> {
         let msg = &mut self.msg;
+        let (src, dst) = if request {
+            (&mut self.stats.frontend, &mut self.stats.backend)
+        } else {
+            (&mut self.stats.backend, &mut self.stats.frontend)
+        };
         for _ in 0..BURST {
-            let mut bytes = 0u64;
             let mut first = true;
             loop {
                 match self.socks[from].recv(msg, ZMQ_DONTWAIT) {
@@ -328,7 +336,9 @@ impl<'s, 'a> Proxy<'s, 'a> {
                     Err(Errno::EAGAIN) if first => return Ok(()),
                     Err(e) => return Err(e),
                 }
-                bytes += msg.len() as u64;
+                let bytes = msg.len() as u64;
+                src.msgs_in += 1;
+                src.bytes_in += bytes;
                 // What the source connection said about itself (Peer-Address,
                 // ...) does not travel on: libzmq drops it at send.
                 msg.set_metadata(None);
@@ -337,44 +347,39 @@ impl<'s, 'a> Proxy<'s, 'a> {
                     self.socks[c].send(&mut msg.clone(), flags)?;
                 }
                 self.socks[to].send(msg, flags)?;
+                dst.msgs_out += 1;
+                dst.bytes_out += bytes;
                 if flags == 0 {
                     break;
                 }
             }
-            let (src, dst) = if request {
-                (&mut self.stats.frontend, &mut self.stats.backend)
-            } else {
-                (&mut self.stats.backend, &mut self.stats.frontend)
-            };
-            src.msgs_in += 1;
-            src.bytes_in += bytes;
-            dst.msgs_out += 1;
-            dst.bytes_out += bytes;
         }
         Ok(())
     }
 
-    /// Reads and carries out one control command (the control socket has
-    /// POLLIN). STATISTICS is answered with eight 8-byte frames.
-    fn control(&mut self) -> Result<Control> {
+    /// Reads one control frame and answers it: STATISTICS with eight 8-byte
+    /// frames, anything else with an empty message if the control socket
+    /// is a REP. Returns the command (None: not one, or nothing to read).
+    fn control(&mut self) -> Result<Option<Control>> {
         let Some(c) = self.roles.control else {
-            return Err(Errno::EINVAL);
+            return Ok(None);
         };
         let msg = &mut self.msg;
-        self.socks[c].recv(msg, 0)?;
-        if msg.more() {
-            return Err(Errno::EINVAL);
+        match self.socks[c].recv(msg, ZMQ_DONTWAIT) {
+            Ok(()) => {}
+            Err(Errno::EAGAIN) => return Ok(None),
+            Err(e) => return Err(e),
         }
-        if let Some(cap) = self.roles.capture {
-            self.socks[cap].send(&mut msg.clone(), 0)?;
-        }
-        let command = Control::parse(msg.data())?;
-        if command == Control::Statistics {
+        let command = Control::parse(msg.data());
+        let ctl = &mut *self.socks[c];
+        if command == Some(Control::Statistics) {
             let values = self.stats.values();
             for (i, v) in values.iter().enumerate() {
                 let flags = if i + 1 < values.len() { ZMQ_SNDMORE } else { 0 };
-                self.socks[c].send(&mut Msg::from_slice(&v.to_ne_bytes()), flags)?;
+                ctl.send(&mut Msg::from_slice(&v.to_ne_bytes()), flags)?;
             }
+        } else if ctl.socket_type() == ZMQ_REP {
+            ctl.send(&mut Msg::new(), 0)?;
         }
         Ok(command)
     }
@@ -473,12 +478,13 @@ mod tests {
 
     #[test]
     fn commands_and_stats() {
-        assert_eq!(Control::parse(b"PAUSE"), Ok(Control::Pause));
-        assert_eq!(Control::parse(b"RESUME"), Ok(Control::Resume));
-        assert_eq!(Control::parse(b"TERMINATE"), Ok(Control::Terminate));
-        assert_eq!(Control::parse(b"STATISTICS"), Ok(Control::Statistics));
-        assert_eq!(Control::parse(b"pause"), Err(Errno::EINVAL));
-        assert_eq!(Control::parse(b""), Err(Errno::EINVAL));
+        assert_eq!(Control::parse(b"PAUSE"), Some(Control::Pause));
+        assert_eq!(Control::parse(b"RESUME"), Some(Control::Resume));
+        assert_eq!(Control::parse(b"TERMINATE"), Some(Control::Terminate));
+        assert_eq!(Control::parse(b"STATISTICS"), Some(Control::Statistics));
+        assert_eq!(Control::parse(b"pause"), None);
+        assert_eq!(Control::parse(b"PAUSE\0"), None);
+        assert_eq!(Control::parse(b""), None);
         let s = Stats {
             frontend: Counters {
                 msgs_in: 1,

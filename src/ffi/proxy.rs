@@ -66,11 +66,11 @@ pub unsafe extern "C" fn zmq_proxy(
 
 /// As `zmq_proxy`, steered by commands received on `control_` (if not
 /// NULL): "PAUSE" (stop forwarding), "RESUME", "TERMINATE" (return 0) and
-/// "STATISTICS" (answered with eight uint64 frames: messages and bytes
-/// received and sent by the frontend, then by the backend; a multipart
-/// message counts once). Only STATISTICS is answered (as libzmq 4.3.5), and
-/// each command is also copied to `capture_`. An unknown or multipart
-/// command ends the proxy with -1 and EINVAL.
+/// "STATISTICS" (answered with eight uint64 frames: frames and bytes
+/// received and sent by the frontend, then by the backend; each part of a
+/// multipart message counts). A REP control socket gets an empty reply to
+/// every other command (unknown ones change nothing); other control socket
+/// types get no reply.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_proxy_steerable(
     frontend_: *mut c_void,
