@@ -30,7 +30,7 @@
 //! commands are not copied to the capture socket. (libzmq 4.3.4 counted
 //! whole messages, answered only STATISTICS, captured the commands and
 //! aborted on an unknown one; 4.3.5 also answers non-REP control sockets,
-//! which its manual says it does not.)
+//! which its manual says it does not, and goes on forwarding after PAUSE.)
 
 use crate::constants::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_REP, ZMQ_SNDMORE};
 use crate::error::{Errno, Result};
