@@ -1,14 +1,17 @@
-"""XPUB/XSUB forwarders across libraries, over tcp:
-- our zmq_proxy (Debian's python3-zmq on our library, proxy_peer.py)
-  between a real-libzmq publisher (an XPUB, so the subscriptions reaching
-  it are visible) and two real-libzmq subscribers;
+"""Proxies across libraries, over tcp:
+- our zmq_proxy as an XSUB/XPUB forwarder (Debian's python3-zmq on our
+  library, proxy_peer.py) between a real-libzmq publisher (an XPUB, so the
+  subscriptions reaching it are visible) and two real-libzmq subscribers;
 - a real-libzmq zmq_proxy (the venv's pyzmq, in a thread here) between our
-  publisher and our subscriber (the C peer).
+  publisher and our subscriber (the C peer);
+- our zmq_proxy_steerable as a PULL/PUSH streamer between real-libzmq
+  peers, steered by a real-libzmq REQ over tcp.
 Subscriptions must flow upstream through the proxy and filtering must hold
 downstream; multipart messages arrive whole."""
 
 import os
 import queue
+import struct
 import subprocess
 import threading
 import time
@@ -24,15 +27,15 @@ TIMEOUT_MS = 10000
 class OurProxy(Peer):
     """proxy_peer.py under Debian's python3-zmq with our library."""
 
-    def __init__(self, frontend, backend):
+    def __init__(self, *types):
         our_lib = env_path("ZMQ_OUR_LIB")
         python = env_path("ZMQ_SYS_PYTHON", "/usr/bin/python3")
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         if os.environ.get("ZMQ_SYSTEM") != "1":
             env["LD_LIBRARY_PATH"] = os.path.dirname(our_lib)
-        self.name = f"our proxy {frontend}/{backend}"
-        self.args = [python, os.path.join(HERE, "proxy_peer.py"), frontend, backend]
+        self.name = "our proxy " + "/".join(types)
+        self.args = [python, os.path.join(HERE, "proxy_peer.py")] + list(types)
         self.proc = subprocess.Popen(
             self.args,
             stdin=subprocess.PIPE,
@@ -45,10 +48,11 @@ class OurProxy(Peer):
         self.seen = []
         threading.Thread(target=self._read, daemon=True).start()
 
-    def stop(self):
-        """Closes stdin: the proxy must end with ETERM and exit cleanly."""
+    def stop(self, ended="ETERM"):
+        """Closes stdin: the proxy must have ended with `ended` (ETERM: when
+        the context is terminated) and the process exit cleanly."""
         self.proc.stdin.close()
-        assert self.expect_line("ETERM") == ""
+        assert self.expect_line(ended) == ""
         self.proc.wait(timeout=15)
         assert self.proc.returncode == 0, self._failure("proxy process failed")
         assert self.expect_line("OK") == ""
@@ -141,3 +145,41 @@ def test_real_proxy_between_our_pub_and_sub(peers):
         pctx.term()
         t.join(10)
     assert outcome == ["ETERM"]
+
+
+def test_our_steerable_proxy_steered_by_real_libzmq(ctx):
+    proxy = OurProxy("PULL", "PUSH", "REP")
+    try:
+        proxy.check_lib()
+        version = tuple(int(x) for x in proxy.expect_line("VERSION ").split("."))
+        fe, be, ctl = proxy.expect_line("READY ").split()
+        producer, consumer = zsocket(ctx, zmq.PUSH), zsocket(ctx, zmq.PULL)
+        steer = zsocket(ctx, zmq.REQ)
+        producer.connect(fe)
+        consumer.connect(be)
+        steer.connect(ctl)
+        producer.send_multipart([b"abc", b"", b"de"])
+        assert consumer.recv_multipart() == [b"abc", b"", b"de"]
+        steer.send(b"STATISTICS")
+        stats = [struct.unpack("=Q", f)[0] for f in steer.recv_multipart()]
+        # frames (libzmq 4.3.5 and the manual); 4.3.4 counted messages
+        n = 3 if version >= (4, 3, 5) else 1
+        assert stats == [n, 5, 0, 0, 0, 0, n, 5]
+        if version >= (4, 3, 5):  # 4.3.4 does not answer a REP's PAUSE
+            steer.send(b"PAUSE")
+            assert steer.recv() == b""
+            producer.send(b"held")
+            assert not consumer.poll(200), "a paused proxy forwarded"
+            steer.send(b"RESUME")
+            assert steer.recv() == b""
+            assert consumer.recv() == b"held"
+            steer.send(b"TERMINATE")
+            assert steer.recv() == b""
+            ended = "TERMINATED"
+        else:
+            ended = "ETERM"
+        for s in (producer, consumer, steer):
+            s.close()
+        proxy.stop(ended)
+    finally:
+        proxy.kill()
