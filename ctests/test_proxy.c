@@ -224,6 +224,74 @@ static void test_single_socket_echo (void)
     term_ctx (ctx);
 }
 
+/* Many requests in flight from two clients, a worker echoing them: every
+ * reply reaches its client whole, in order. */
+static void *echo_worker (void *arg)
+{
+    void *worker = arg;
+    for (;;) {
+        zmq_msg_t part;
+        int more;
+        do {
+            zmq_msg_init (&part);
+            if (zmq_msg_recv (&part, worker, 0) < 0) {
+                zmq_msg_close (&part);
+                return NULL; /* ETERM at the end */
+            }
+            more = zmq_msg_more (&part);
+            if (zmq_msg_send (&part, worker, more ? ZMQ_SNDMORE : 0) < 0) {
+                zmq_msg_close (&part);
+                return NULL;
+            }
+        } while (more);
+    }
+}
+
+static void test_broker_under_load (void)
+{
+    enum { N = 2000 };
+    char fe[256], be[256];
+    void *ctx = zmq_ctx_new ();
+    void *frontend = test_socket (ctx, ZMQ_ROUTER);
+    void *backend = test_socket (ctx, ZMQ_DEALER);
+    void *clients[2];
+    void *worker = zmq_socket (ctx, ZMQ_DEALER);
+    proxy_run_t p;
+    pthread_t wt;
+    int c, i;
+
+    bind_loopback (frontend, fe, sizeof fe);
+    bind_loopback (backend, be, sizeof be);
+    set_int (worker, ZMQ_LINGER, 0);
+    CHECK_RC (zmq_connect (worker, be));
+    for (c = 0; c < 2; c++) {
+        clients[c] = test_socket (ctx, ZMQ_DEALER);
+        CHECK_RC (zmq_connect (clients[c], fe));
+    }
+    proxy_start (&p, frontend, backend, NULL, NULL);
+    pthread_create (&wt, NULL, echo_worker, worker);
+    for (i = 0; i < N; i++)
+        for (c = 0; c < 2; c++) {
+            char b[32];
+            snprintf (b, sizeof b, "%d-%d", c, i);
+            SEND_STR (clients[c], "", ZMQ_SNDMORE);
+            SEND_STR (clients[c], b, 0);
+        }
+    for (i = 0; i < N; i++)
+        for (c = 0; c < 2; c++) {
+            char b[32];
+            snprintf (b, sizeof b, "%d-%d", c, i);
+            RECV_STR (clients[c], "", 1);
+            RECV_STR (clients[c], b, 0);
+        }
+    for (c = 0; c < 2; c++)
+        close_socket (clients[c]);
+    proxy_stop_eterm (&p, ctx);
+    pthread_join (wt, NULL);
+    close_socket (worker);
+    term_ctx (ctx);
+}
+
 /* A frame's metadata (Peer-Address of the connection it came from) stays
  * behind: what an inproc consumer behind the proxy receives has none. */
 static void test_metadata_stays_behind (void)
@@ -261,5 +329,6 @@ int main (void)
     test_streamer ();
     test_single_socket_echo ();
     test_metadata_stays_behind ();
+    test_broker_under_load ();
     return 0;
 }
