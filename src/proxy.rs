@@ -325,15 +325,14 @@ impl<'s, 'a> Proxy<'s, 'a> {
         } else {
             (&mut self.stats.backend, &mut self.stats.frontend)
         };
-        for _ in 0..BURST {
+        for i in 0..BURST {
             let mut first = true;
             loop {
                 match self.socks[from].recv(msg, ZMQ_DONTWAIT) {
                     Ok(()) => first = false,
-                    // The end of the burst. (libzmq fails with EAGAIN if the
-                    // very first read finds nothing after POLLIN; we just
-                    // wait again.)
-                    Err(Errno::EAGAIN) if first => return Ok(()),
+                    // The end of the burst. Nothing at all after POLLIN is
+                    // an error, as in libzmq (waiting again would spin).
+                    Err(Errno::EAGAIN) if first && i > 0 => return Ok(()),
                     Err(e) => return Err(e),
                 }
                 let bytes = msg.len() as u64;
