@@ -338,9 +338,6 @@ impl<'s, 'a> Proxy<'s, 'a> {
                 let bytes = msg.len() as u64;
                 src.msgs_in += 1;
                 src.bytes_in += bytes;
-                // What the source connection said about itself (Peer-Address,
-                // ...) does not travel on: libzmq drops it at send.
-                msg.set_metadata(None);
                 let flags = if msg.more() { ZMQ_SNDMORE } else { 0 };
                 if let Some(c) = self.roles.capture {
                     self.socks[c].send(&mut msg.clone(), flags)?;

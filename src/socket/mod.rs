@@ -260,8 +260,11 @@ impl Socket {
     }
 
     /// `zmq_msg_send`: sends one frame; on success `msg` is left empty.
+    /// What the connection a received message came from said about itself
+    /// (Peer-Address, ...) does not travel on: libzmq drops it at send.
     pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
         msg.set_more(flags & SNDMORE != 0);
+        msg.set_metadata(None);
         let timeout = self.core.options.sndtimeo;
         self.transfer(msg, flags, timeout, false, |p, cx, m| p.send(cx, m))
     }
