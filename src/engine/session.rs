@@ -21,6 +21,7 @@ use super::conn::{Conn, Live};
 use super::connecter::Connecter;
 use super::direct_recv::DirectRecv;
 use super::direct_send::SessionNotifier;
+use super::monitor::ConnEvents;
 use super::stream::{Engine, Filled, PumpStats, Pumped, Wrote};
 use crate::ctx::{CtxHold, CtxInner};
 use crate::io::command::{PipeInfo, SocketShared};
@@ -73,6 +74,8 @@ pub struct Session {
     had_connection: bool,
     /// What direct receivers poll. Written only under the `conn` lock.
     live: Arc<Live>,
+    /// The monitor events of this connection.
+    ev: ConnEvents,
 }
 
 impl Session {
@@ -104,6 +107,7 @@ impl Session {
     /// The state every session starts from: no pipe, no engine yet.
     fn new(kind: Kind, socket: Arc<SocketShared>, ctx: &Arc<CtxInner>, opts: Options) -> Session {
         Session {
+            ev: ConnEvents::new(matches!(kind, Kind::Connect(_))),
             kind,
             socket,
             hold: Some(ctx.hold_guard()),
@@ -123,6 +127,13 @@ impl Session {
             had_connection: false,
             live: Arc::new(Live::default()),
         }
+    }
+
+    /// Sets the endpoint its monitor events carry: the connect string as
+    /// given, or the listener's bound endpoint.
+    pub(super) fn with_endpoint(mut self, endpoint: String) -> Session {
+        self.ev.endpoint = endpoint;
+        self
     }
 
     /// The notifier for this session's pipe end, posting to `mailbox`.
@@ -222,6 +233,7 @@ impl Session {
         // the lock: none is using it now).
         self.live.clear();
         if let Some(e) = self.engine.take() {
+            self.ev.dropped(&self.socket.monitor, &e);
             if e.registered {
                 r.remove_fd(e.raw_fd());
             }
@@ -241,7 +253,10 @@ impl Session {
         };
         let a = match c.start() {
             Ok(a) => a,
-            Err(_) => return self.schedule_reconnect(r),
+            Err(fd) => {
+                self.ev.attempt_failed(&self.socket.monitor, fd);
+                return self.schedule_reconnect(r);
+            }
         };
         let timeout = c.connect_timeout();
         let mut e = self.new_engine(a.fd, a.peer_address, a.in_progress);
@@ -260,6 +275,7 @@ impl Session {
             e.connect_timer = Some(r.add_timer(self.token, T_CONNECT, Instant::now() + t));
         }
         self.engine = Some(e);
+        self.ev.attempt_started(&self.socket.monitor, a.in_progress);
         if !a.in_progress {
             self.connected(r);
         }
@@ -277,6 +293,7 @@ impl Session {
                     e.peer_address = peer;
                 }
             }
+            self.ev.connected(&self.socket.monitor, e);
         }
         self.set_interest(r, READABLE);
         self.flush_out(r);
@@ -301,6 +318,7 @@ impl Session {
             Some(w) => {
                 let at = Instant::now() + w;
                 self.reconnect_timer = Some(r.add_timer(self.token, T_RECONNECT, at));
+                self.ev.retried(&self.socket.monitor, w);
             }
             None => self.finish(r),
         }
@@ -308,6 +326,9 @@ impl Session {
 
     /// The connection failed or was closed by the peer.
     fn engine_error(&mut self, r: &mut Reactor) {
+        if let Some(e) = self.engine.as_ref() {
+            self.ev.failed(&self.socket.monitor, e);
+        }
         self.drop_engine(r);
         if let Some(p) = self.pipe.as_mut() {
             p.rollback();
@@ -363,6 +384,7 @@ impl Session {
             }
             e.ready = true;
             e.zmtp.set_msg_metadata(Some(meta));
+            self.ev.ready(&self.socket.monitor, e, peer.version);
         }
         let locally = matches!(self.kind, Kind::Connect(_));
         if self.pipe.is_none() {
@@ -378,6 +400,9 @@ impl Session {
                 locally_initiated: locally,
                 connect_routing_id: None,
                 direct_recv: Some(self.direct_recv(r.mailbox(), self.token)),
+                endpoints: self
+                    .ev
+                    .pipe_endpoints(&self.socket.monitor, self.engine.as_ref()),
             };
             if !self.socket.send_attach(sock_end, info) {
                 self.finish(r);

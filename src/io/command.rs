@@ -7,6 +7,7 @@
 //! sits above them all.
 
 use crate::io::mailbox::Mailbox;
+use crate::io::monitor::{EndpointPair, Monitor};
 use crate::pipe::{DirectReceiver, Pipe, PipeEvent, PipeEvents};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct PipeInfo {
     /// The session's handle for reading its connection from the socket's
     /// thread while a receive blocks (tcp/ipc pipes only).
     pub direct_recv: Option<Arc<dyn DirectReceiver>>,
+    /// The connection's endpoints (tcp/ipc sessions), for PIPES_STATS.
+    pub endpoints: Option<EndpointPair>,
 }
 
 /// Commands a socket receives from I/O threads, other sockets and the context.
@@ -41,6 +44,9 @@ pub struct SocketShared {
     /// True once the socket is closed; guards `Attach` so that no pipe is
     /// left in the mailbox of a closed socket (its peer would wait for ever).
     closed: parking_lot::Mutex<bool>,
+    /// The socket's monitor (`zmq_socket_monitor`): listeners, connecters
+    /// and sessions raise their events on it; off, it costs one load.
+    pub monitor: Monitor,
 }
 
 impl SocketShared {
@@ -49,6 +55,7 @@ impl SocketShared {
             mailbox,
             stopped: AtomicBool::new(false),
             closed: parking_lot::Mutex::new(false),
+            monitor: Monitor::new(),
         }
     }
 

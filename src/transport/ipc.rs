@@ -183,10 +183,18 @@ pub fn accept(listener: BorrowedFd<'_>) -> Result<Option<OwnedFd>> {
 /// file), ECONNREFUSED (nobody listening), EAGAIN (backlog full), … — the
 /// reactor schedules a reconnect.
 pub fn connect(path: &str) -> Result<(OwnedFd, bool)> {
-    let (sun, len) = sockaddr_un(path)?;
-    let fd = unix_socket()?;
-    let in_progress = sys::connect_nonblocking(fd.as_fd(), &sun, len)?;
-    Ok((fd, in_progress))
+    connect_fd(path).map_err(|(e, _)| e)
+}
+
+/// [`connect`], telling on failure the number of the socket that was
+/// opened and closed again, if any (libzmq's monitor reports CLOSED for it).
+pub fn connect_fd(path: &str) -> std::result::Result<(OwnedFd, bool), (Errno, Option<i32>)> {
+    let (sun, len) = sockaddr_un(path).map_err(|e| (e, None))?;
+    let fd = unix_socket().map_err(|e| (e, None))?;
+    match sys::connect_nonblocking(fd.as_fd(), &sun, len) {
+        Ok(in_progress) => Ok((fd, in_progress)),
+        Err(e) => Err((e, Some(fd.as_raw_fd()))),
+    }
 }
 
 /// After a connecting fd became writable: `Ok(())` or the error from SO_ERROR.

@@ -1,0 +1,171 @@
+//! The monitor events of the connection engine, raised where libzmq raises
+//! them (its connecter, listener and stream engine `event_*` calls), with
+//! the same values and endpoint strings:
+//!
+//! - connecter: CONNECT_DELAYED [EINPROGRESS] for a connect in progress,
+//!   CONNECTED [fd], CLOSED [fd] for a failed attempt's socket, then
+//!   CONNECT_RETRIED [the wait in ms] — endpoint: the connect string as given;
+//! - listener: ACCEPTED [fd] (endpoint: the accepted socket's local address),
+//!   ACCEPT_FAILED [errno], CLOSED [listener fd] on unbind/close (endpoint:
+//!   the bound endpoint);
+//! - connection: HANDSHAKE_SUCCEEDED [0] (ZMTP 3.x peers only),
+//!   HANDSHAKE_FAILED_PROTOCOL [ZMQ_PROTOCOL_ERROR_*],
+//!   HANDSHAKE_FAILED_NO_DETAIL [errno] and DISCONNECTED [fd].
+//!
+//! Every function returns at once when its events are not monitored
+//! ([`Monitor::wants`]): nothing here is computed with monitoring off.
+
+use super::stream::Engine;
+use crate::error::Errno;
+use crate::io::monitor::{events as ev, EndpointPair, Monitor};
+use crate::transport::tcp;
+use crate::zmtp;
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
+use std::time::Duration;
+
+/// The endpoints of a session's connection on `fd`. `endpoint` is the
+/// connect string (connect side) or the listener's endpoint (bind side).
+pub(super) fn conn_pair(connect: bool, endpoint: &str, fd: BorrowedFd<'_>) -> EndpointPair {
+    if !endpoint.starts_with("tcp://") {
+        // ipc: the path is the only name (the connecting end is unnamed).
+        return if connect {
+            EndpointPair::connect("", endpoint)
+        } else {
+            EndpointPair::bind(endpoint, "")
+        };
+    }
+    let name = |a: crate::error::Result<std::net::SocketAddr>| {
+        a.map(|a| tcp::endpoint_string(&a)).unwrap_or_default()
+    };
+    let local = name(tcp::local_address(fd));
+    if connect {
+        EndpointPair::connect(local, endpoint)
+    } else {
+        let local = if local.is_empty() {
+            endpoint.to_string()
+        } else {
+            local
+        };
+        EndpointPair::bind(local, name(tcp::remote_address(fd)))
+    }
+}
+
+/// The monitor events of one session (see the module docs). Each method
+/// returns at once when its events are not monitored.
+pub(super) struct ConnEvents {
+    /// The connect string as given, or the listener's bound endpoint.
+    pub endpoint: String,
+    /// Made by `zmq_connect` (events name the remote endpoint).
+    connect: bool,
+}
+
+impl ConnEvents {
+    pub fn new(connect: bool) -> ConnEvents {
+        ConnEvents {
+            endpoint: String::new(),
+            connect,
+        }
+    }
+
+    /// A connect-side event about no connection yet: the remote endpoint only.
+    fn connecter(&self, m: &Monitor, event: u64, value: u64) {
+        m.raise(event, value, || {
+            EndpointPair::connect("", self.endpoint.as_str())
+        });
+    }
+
+    fn pair(&self, e: &Engine) -> EndpointPair {
+        conn_pair(self.connect, &self.endpoint, e.fd.as_fd())
+    }
+
+    /// A connect attempt failed at once: CLOSED for its socket, if one was
+    /// opened (the caller then schedules the retry).
+    pub fn attempt_failed(&self, m: &Monitor, fd: Option<RawFd>) {
+        if let Some(fd) = fd {
+            self.connecter(m, ev::CLOSED, fd as u64);
+        }
+    }
+
+    /// A connect attempt is under way: CONNECT_DELAYED [EINPROGRESS] if it
+    /// did not complete at once.
+    pub fn attempt_started(&self, m: &Monitor, in_progress: bool) {
+        if in_progress {
+            self.connecter(m, ev::CONNECT_DELAYED, Errno::EINPROGRESS.0 as u64);
+        }
+    }
+
+    /// The next attempt is in `wait`: CONNECT_RETRIED [ms].
+    pub fn retried(&self, m: &Monitor, wait: Duration) {
+        self.connecter(m, ev::CONNECT_RETRIED, wait.as_millis() as u64);
+    }
+
+    /// The connect completed: CONNECTED [fd].
+    pub fn connected(&self, m: &Monitor, e: &Engine) {
+        m.raise(ev::CONNECTED, e.raw_fd() as u64, || self.pair(e));
+    }
+
+    /// The engine is dropped: an attempt still connecting has its socket
+    /// closed (libzmq's connecter `close`): CLOSED [fd].
+    pub fn dropped(&self, m: &Monitor, e: &Engine) {
+        if e.connecting {
+            self.connecter(m, ev::CLOSED, e.raw_fd() as u64);
+        }
+    }
+
+    /// The handshake completed: HANDSHAKE_SUCCEEDED [0], for ZMTP 3.x
+    /// peers (libzmq raises it when the mechanism is ready; 1.0/2.0 peers
+    /// have none).
+    pub fn ready(&self, m: &Monitor, e: &Engine, version: (u8, u8)) {
+        if version.0 >= 3 {
+            m.raise(ev::HANDSHAKE_SUCCEEDED, 0, || self.pair(e));
+        }
+    }
+
+    /// The connection's endpoints for a new pipe, if PIPES_STATS is
+    /// monitored.
+    pub fn pipe_endpoints(&self, m: &Monitor, e: Option<&Engine>) -> Option<EndpointPair> {
+        let e = e?;
+        m.wants(ev::PIPES_STATS).then(|| self.pair(e))
+    }
+
+    /// The established (or handshaking) connection in `e` died: what
+    /// libzmq's `stream_engine_base_t::error` raises. A protocol error was
+    /// reported where it occurred (HANDSHAKE_FAILED_PROTOCOL, when libzmq
+    /// has a code for it); a timeout or an I/O error during the handshake
+    /// (or with a ZMTP 1.0/2.0 peer, which has no mechanism) gives
+    /// HANDSHAKE_FAILED_NO_DETAIL with the errno left behind (EAGAIN after
+    /// a timer, as observed with libzmq); then DISCONNECTED [fd] in every
+    /// case. A connect attempt that fails is [`dropped`](Self::dropped).
+    pub fn failed(&self, m: &Monitor, e: &Engine) {
+        let wanted =
+            ev::HANDSHAKE_FAILED_PROTOCOL | ev::HANDSHAKE_FAILED_NO_DETAIL | ev::DISCONNECTED;
+        if e.connecting || !m.wants(wanted) {
+            return;
+        }
+        let pair = self.pair(e);
+        let handshaking = !e.ready || e.zmtp.peer().is_some_and(|p| p.version.0 < 3);
+        match e.zmtp.failure() {
+            Some(
+                f
+                @ (zmtp::Error::Protocol(_) | zmtp::Error::WrongSocketType | zmtp::Error::MsgSize),
+            ) => {
+                if let Some(code) = f.handshake_failed_code() {
+                    if m.wants(ev::HANDSHAKE_FAILED_PROTOCOL) {
+                        m.deliver(ev::HANDSHAKE_FAILED_PROTOCOL, &[code as u64], &pair);
+                    }
+                }
+            }
+            f if handshaking && m.wants(ev::HANDSHAKE_FAILED_NO_DETAIL) => {
+                let errno = match f {
+                    Some(_) => Errno::EAGAIN,
+                    None => e.io_errno.unwrap_or(Errno::EPIPE),
+                };
+                m.deliver(ev::HANDSHAKE_FAILED_NO_DETAIL, &[errno.0 as u64], &pair);
+            }
+            _ => {}
+        }
+        if m.wants(ev::DISCONNECTED) {
+            m.deliver(ev::DISCONNECTED, &[e.raw_fd() as u64], &pair);
+        }
+    }
+}
