@@ -209,6 +209,7 @@ ctests! {
     test_misc_api,
     test_msg_api,
     test_msg_init_data,
+    test_monitor_connect,
     test_msg_properties,
     test_multipart,
     test_poll,
