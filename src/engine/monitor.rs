@@ -136,10 +136,26 @@ impl ConnEvents {
     /// HANDSHAKE_FAILED_NO_DETAIL with the errno left behind (EAGAIN after
     /// a timer, as observed with libzmq); then DISCONNECTED [fd] in every
     /// case. A connect attempt that fails is [`dropped`](Self::dropped).
-    pub fn failed(&self, m: &Monitor, e: &Engine) {
+    ///
+    /// A connect side then retries with a new connecter in libzmq, whose
+    /// endpoint is the address as last resolved (`tcp://127.0.0.1:5555`
+    /// for `tcp://localhost:5555`): its later events carry that.
+    pub fn failed(&mut self, m: &Monitor, e: &Engine) {
+        if e.connecting || m.mask() == 0 {
+            return;
+        }
+        self.raise_failed(m, e);
+        if self.connect && self.endpoint.starts_with("tcp://") {
+            if let Ok(a) = tcp::remote_address(e.fd.as_fd()) {
+                self.endpoint = tcp::endpoint_string(&a);
+            }
+        }
+    }
+
+    fn raise_failed(&self, m: &Monitor, e: &Engine) {
         let wanted =
             ev::HANDSHAKE_FAILED_PROTOCOL | ev::HANDSHAKE_FAILED_NO_DETAIL | ev::DISCONNECTED;
-        if e.connecting || !m.wants(wanted) {
+        if !m.wants(wanted) {
             return;
         }
         let pair = self.pair(e);
