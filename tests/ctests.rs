@@ -209,6 +209,7 @@ ctests! {
     test_misc_api,
     test_msg_api,
     test_msg_init_data,
+    test_monitor_api,
     test_monitor_bind,
     test_monitor_connect,
     test_monitor_handshake,
