@@ -54,8 +54,8 @@ pub struct Listener {
     opts: Options,
     children: Vec<u64>,
     token: u64,
-    /// The bound endpoint (monitor events).
-    endpoint: String,
+    /// The bound endpoint (monitor events; shared with its sessions).
+    endpoint: Arc<str>,
 }
 
 impl Listener {
@@ -66,7 +66,7 @@ impl Listener {
         opts: Options,
     ) -> Listener {
         Listener {
-            endpoint: bound.endpoint(),
+            endpoint: bound.endpoint().into(),
             bound: Some(bound),
             socket,
             hold: Some(ctx.hold_guard()),
@@ -83,9 +83,9 @@ impl Listener {
             r.remove_fd(fd);
             drop(b);
             let ep = &self.endpoint;
-            self.socket.monitor.raise(ev::CLOSED, fd as u64, || {
-                EndpointPair::bind(ep.as_str(), "")
-            });
+            self.socket
+                .monitor
+                .raise(ev::CLOSED, fd as u64, || EndpointPair::bind(&**ep, ""));
             for c in self.children.drain(..) {
                 r.close_later(c, linger);
             }
@@ -146,7 +146,7 @@ impl IoObject for Listener {
                     self.socket
                         .monitor
                         .raise(ev::ACCEPT_FAILED, e.0 as u64, || {
-                            EndpointPair::bind(ep.as_str(), "")
+                            EndpointPair::bind(&**ep, "")
                         });
                     return;
                 }

@@ -80,7 +80,7 @@ pub fn connect(
     let (immediate, hwm) = (opts.immediate, [opts.sndhwm as i64, opts.rcvhwm as i64]);
     let c = connecter::Connecter::new(addr, &opts);
     let mut sess =
-        session::Session::connecter(c, socket.clone(), ctx, opts).with_endpoint(uri.to_string());
+        session::Session::connecter(c, socket.clone(), ctx, opts).with_endpoint(uri.into());
     let pipe = if immediate {
         None
     } else {

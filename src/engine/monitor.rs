@@ -21,6 +21,7 @@ use crate::io::monitor::{events as ev, EndpointPair, Monitor};
 use crate::transport::tcp;
 use crate::zmtp;
 use std::os::fd::{AsFd, BorrowedFd, RawFd};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The endpoints of a session's connection on `fd`. `endpoint` is the
@@ -53,8 +54,9 @@ pub(super) fn conn_pair(connect: bool, endpoint: &str, fd: BorrowedFd<'_>) -> En
 /// The monitor events of one session (see the module docs). Each method
 /// returns at once when its events are not monitored.
 pub(super) struct ConnEvents {
-    /// The connect string as given, or the listener's bound endpoint.
-    pub endpoint: String,
+    /// The connect string as given, or the listener's bound endpoint
+    /// (shared with the listener: an accepted connection costs no copy).
+    pub endpoint: Arc<str>,
     /// Made by `zmq_connect` (events name the remote endpoint).
     connect: bool,
 }
@@ -62,16 +64,14 @@ pub(super) struct ConnEvents {
 impl ConnEvents {
     pub fn new(connect: bool) -> ConnEvents {
         ConnEvents {
-            endpoint: String::new(),
+            endpoint: Arc::from(""),
             connect,
         }
     }
 
     /// A connect-side event about no connection yet: the remote endpoint only.
     fn connecter(&self, m: &Monitor, event: u64, value: u64) {
-        m.raise(event, value, || {
-            EndpointPair::connect("", self.endpoint.as_str())
-        });
+        m.raise(event, value, || EndpointPair::connect("", &*self.endpoint));
     }
 
     fn pair(&self, e: &Engine) -> EndpointPair {
@@ -121,6 +121,14 @@ impl ConnEvents {
         }
     }
 
+    /// A HANDSHAKE_FAILED_* event about the connection in `e`: PROTOCOL
+    /// [ZMQ_PROTOCOL_ERROR_*], NO_DETAIL [errno], or AUTH [the ZAP status
+    /// code] — the hook for the security layer (ZAP, issue 9), which raises
+    /// AUTH where libzmq's `zap_client_t` does.
+    pub fn handshake_failed(&self, m: &Monitor, e: &Engine, event: u64, value: u64) {
+        m.raise(event, value, || self.pair(e));
+    }
+
     /// The connection's endpoints for a new pipe, if PIPES_STATS is
     /// monitored.
     pub fn pipe_endpoints(&self, m: &Monitor, e: Option<&Engine>) -> Option<EndpointPair> {
@@ -147,18 +155,12 @@ impl ConnEvents {
         self.raise_failed(m, e);
         if self.connect && self.endpoint.starts_with("tcp://") {
             if let Ok(a) = tcp::remote_address(e.fd.as_fd()) {
-                self.endpoint = tcp::endpoint_string(&a);
+                self.endpoint = tcp::endpoint_string(&a).into();
             }
         }
     }
 
     fn raise_failed(&self, m: &Monitor, e: &Engine) {
-        let wanted =
-            ev::HANDSHAKE_FAILED_PROTOCOL | ev::HANDSHAKE_FAILED_NO_DETAIL | ev::DISCONNECTED;
-        if !m.wants(wanted) {
-            return;
-        }
-        let pair = self.pair(e);
         let handshaking = !e.ready || e.zmtp.peer().is_some_and(|p| p.version.0 < 3);
         match e.zmtp.failure() {
             Some(
@@ -166,22 +168,20 @@ impl ConnEvents {
                 @ (zmtp::Error::Protocol(_) | zmtp::Error::WrongSocketType | zmtp::Error::MsgSize),
             ) => {
                 if let Some(code) = f.handshake_failed_code() {
-                    if m.wants(ev::HANDSHAKE_FAILED_PROTOCOL) {
-                        m.deliver(ev::HANDSHAKE_FAILED_PROTOCOL, &[code as u64], &pair);
-                    }
+                    let event = ev::HANDSHAKE_FAILED_PROTOCOL;
+                    self.handshake_failed(m, e, event, code as u64);
                 }
             }
-            f if handshaking && m.wants(ev::HANDSHAKE_FAILED_NO_DETAIL) => {
+            f if handshaking => {
                 let errno = match f {
                     Some(_) => Errno::EAGAIN,
                     None => e.io_errno.unwrap_or(Errno::EPIPE),
                 };
-                m.deliver(ev::HANDSHAKE_FAILED_NO_DETAIL, &[errno.0 as u64], &pair);
+                let event = ev::HANDSHAKE_FAILED_NO_DETAIL;
+                self.handshake_failed(m, e, event, errno.0 as u64);
             }
             _ => {}
         }
-        if m.wants(ev::DISCONNECTED) {
-            m.deliver(ev::DISCONNECTED, &[e.raw_fd() as u64], &pair);
-        }
+        m.raise(ev::DISCONNECTED, e.raw_fd() as u64, || self.pair(e));
     }
 }

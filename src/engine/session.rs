@@ -131,7 +131,7 @@ impl Session {
 
     /// Sets the endpoint its monitor events carry: the connect string as
     /// given, or the listener's bound endpoint.
-    pub(super) fn with_endpoint(mut self, endpoint: String) -> Session {
+    pub(super) fn with_endpoint(mut self, endpoint: Arc<str>) -> Session {
         self.ev.endpoint = endpoint;
         self
     }
