@@ -160,6 +160,35 @@ static void protocol (server_t *sv)
     disconnected (sv, fd);
 }
 
+/* A ZMTP 1.0 peer (no mechanism): no HANDSHAKE_SUCCEEDED; when it leaves,
+ * HANDSHAKE_FAILED_NO_DETAIL [EPIPE] before DISCONNECTED (BEHAVIOUR E2). */
+static void zmtp10 (server_t *sv)
+{
+    unsigned char buf[256];
+    uint32_t fd;
+    mon_event_t e;
+    int raw = raw_connect (sv->port);
+    fd = accepted (sv);
+    /* An unversioned greeting: the identity frame (length 1, flags 0). */
+    raw_send (raw, "\x01\x00", 2);
+    /* A message from the peer arrives: the connection is up. */
+    raw_send (raw, "\x04\x00" "abc", 5);
+    {
+        char got[8];
+        CHECK (zmq_recv (sv->s, got, sizeof got, 0) == 3);
+        CHECK (memcmp (got, "abc", 3) == 0);
+    }
+    mon_expect_none (sv->m, 50);
+    /* Read what the socket sent (its greeting), so that the close is a
+     * clean one, then leave. */
+    while (recv (raw, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+    }
+    close (raw);
+    e = mon_expect (sv->m, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, sv->ep);
+    CHECK_EQ (e.value, EPIPE);
+    disconnected (sv, fd);
+}
+
 /* A connecting socket whose peer never answers: NO_DETAIL, DISCONNECTED
  * (the endpoint as connected), then CONNECT_RETRIED (the endpoint as
  * resolved). */
@@ -206,6 +235,11 @@ int main (void)
     server_open (ctx, &sv, ZMQ_PAIR, "inproc://mon-hs");
     no_detail (&sv);
     protocol (&sv);
+    server_close (&sv);
+    /* A fresh socket: a PAIR keeps its first pipe until it processes the
+     * pipe's end. */
+    server_open (ctx, &sv, ZMQ_PULL, "inproc://mon-hs-10");
+    zmtp10 (&sv);
     server_close (&sv);
     connect_side (ctx);
     term_ctx (ctx);
