@@ -104,6 +104,25 @@ static TU_UNUSED void mon_expect_none_at (const char *file, int line, void *m,
 }
 #define mon_expect_none(m, ms) mon_expect_none_at (__FILE__, __LINE__, m, ms)
 
+/* Reads events until MONITOR_STOPPED (the socket was closed while it may
+ * still raise others, e.g. a connect retry). Close a monitor's reader only
+ * after this: libzmq blocks the thread raising an event for a monitor
+ * whose reader is gone (BEHAVIOUR E3, B4), which would stall its I/O
+ * thread for the rest of the test. */
+static TU_UNUSED void mon_until_stopped_at (const char *file, int line,
+                                            void *m)
+{
+    mon_event_t e;
+    do {
+        if (!mon_read (m, &e, TEST_TIMEOUT_MS))
+            tu_fail (file, line, "no MONITOR_STOPPED within %d ms",
+                     TEST_TIMEOUT_MS);
+    } while (e.event != ZMQ_EVENT_MONITOR_STOPPED);
+    CHECK_EQ (e.value, 0);
+    CHECK_STR (e.ep, "");
+}
+#define mon_until_stopped(m) mon_until_stopped_at (__FILE__, __LINE__, m)
+
 /* The port of an endpoint "tcp://host:port". */
 static TU_UNUSED int ep_port (const char *ep)
 {

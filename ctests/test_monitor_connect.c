@@ -66,6 +66,7 @@ static void refused_ipc (void *ctx)
     CHECK (e.value >= 50 && e.value < 100);
     mon_expect (m, ZMQ_EVENT_CLOSED, ep);
     close_socket (s);
+    mon_until_stopped (m);
     close_socket (m);
 }
 
@@ -117,6 +118,7 @@ static void connection (void *ctx, const char *transport)
     e = mon_expect (mc, ZMQ_EVENT_CONNECT_RETRIED, ep);
     CHECK (e.value >= 100 && e.value < 200);
     close_socket (cli);
+    mon_until_stopped (mc);
     close_socket (ms);
     close_socket (mc);
 }
