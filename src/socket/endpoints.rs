@@ -69,14 +69,15 @@ impl Socket {
         let so = opts.sock_opts();
         let (bound, uri) = match transport::parse(addr)? {
             Endpoint::Tcp(a) => {
-                let sa =
-                    tcp::resolve_bind(&a, opts.ipv6).map_err(|e| self.bind_failed(&a, e, None))?;
+                let sa = tcp::resolve_bind(&a, opts.ipv6)
+                    .map_err(|e| self.bind_failed(&a, e, None, ""))?;
                 let (fd, actual) =
-                    tcp::listen_fd(sa, &so).map_err(|(e, fd)| self.bind_failed(&a, e, fd))?;
+                    tcp::listen_fd(sa, &so).map_err(|(e, fd)| self.bind_failed(&a, e, fd, ""))?;
                 (Bound::Tcp(fd), tcp::endpoint_string(&actual))
             }
             Endpoint::Ipc(p) => {
-                let l = ipc::listen(&p, &so).map_err(|e| self.bind_failed(&p, e, None))?;
+                let l =
+                    ipc::listen_fd(&p, &so).map_err(|(e, fd)| self.bind_failed(&p, e, fd, addr))?;
                 let uri = l.endpoint.clone();
                 (Bound::Ipc(l), uri)
             }
@@ -99,12 +100,15 @@ impl Socket {
     }
 
     /// A tcp/ipc bind failed: libzmq's monitor sees CLOSED for the socket
-    /// it had opened (no endpoint yet), then BIND_FAILED [errno] with the
-    /// address as given, without its `tcp://` (`socket_base_t::bind`).
-    fn bind_failed(&self, address: &str, e: Errno, fd: Option<i32>) -> Errno {
+    /// it had opened (`closed_ep`: no endpoint yet for tcp, the endpoint
+    /// for ipc), then BIND_FAILED [errno] with the address as given
+    /// without its `tcp://` or `ipc://` (`socket_base_t::bind`).
+    fn bind_failed(&self, address: &str, e: Errno, fd: Option<i32>, closed_ep: &str) -> Errno {
         let m = &self.shared.monitor;
         if let Some(fd) = fd {
-            m.raise(events::CLOSED, fd as u64, EndpointPair::default);
+            m.raise(events::CLOSED, fd as u64, || {
+                EndpointPair::bind(closed_ep, "")
+            });
         }
         m.raise(events::BIND_FAILED, e.0 as u64, || {
             EndpointPair::bind(address, "")
