@@ -7,7 +7,8 @@
  * - a data frame during the handshake: HANDSHAKE_FAILED_PROTOCOL
  *   [ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND];
  * - another mechanism: PROTOCOL [ZMTP_MECHANISM_MISMATCH];
- * - an incompatible socket type: DISCONNECTED only.
+ * - an incompatible socket type: DISCONNECTED only;
+ * - a heartbeat timeout after the handshake: DISCONNECTED only.
  * HANDSHAKE_FAILED_AUTH needs ZAP (not tested here). */
 #include "testutil.h"
 
@@ -189,6 +190,34 @@ static void zmtp10 (server_t *sv)
     disconnected (sv, fd);
 }
 
+/* A peer that completes the handshake, then stops answering PINGs: the
+ * heartbeat timeout gives DISCONNECTED only (the handshake is over). */
+static void heartbeat_timeout (void *ctx)
+{
+    char ep[256];
+    mon_event_t e;
+    uint32_t fd;
+    int raw;
+    void *s = test_socket (ctx, ZMQ_PAIR);
+    void *m = mon_start (ctx, s, "inproc://mon-hb", ZMQ_EVENT_ALL);
+    set_int (s, ZMQ_HEARTBEAT_IVL, 100);
+    set_int (s, ZMQ_HEARTBEAT_TIMEOUT, 200);
+    bind_loopback (s, ep, sizeof ep);
+    mon_expect (m, ZMQ_EVENT_LISTENING, ep);
+    raw = raw_connect (ep_port (ep));
+    e = mon_expect (m, ZMQ_EVENT_ACCEPTED, ep);
+    fd = e.value;
+    raw_handshake (raw, "PAIR");
+    mon_expect (m, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, ep);
+    e = mon_expect (m, ZMQ_EVENT_DISCONNECTED, ep);
+    CHECK_EQ (e.value, fd);
+    close_socket (s);
+    mon_expect (m, ZMQ_EVENT_CLOSED, ep);
+    mon_expect (m, ZMQ_EVENT_MONITOR_STOPPED, "");
+    close_socket (m);
+    close (raw);
+}
+
 /* A connecting socket whose peer never answers: NO_DETAIL, DISCONNECTED
  * (the endpoint as connected), then CONNECT_RETRIED (the endpoint as
  * resolved). */
@@ -241,6 +270,7 @@ int main (void)
     server_open (ctx, &sv, ZMQ_PULL, "inproc://mon-hs-10");
     zmtp10 (&sv);
     server_close (&sv);
+    heartbeat_timeout (ctx);
     connect_side (ctx);
     term_ctx (ctx);
     printf ("OK\n");
