@@ -1,6 +1,7 @@
 /* Monitor events of connections (BEHAVIOUR E1, E2): a refused tcp connect
  * gives CONNECT_DELAYED [EINPROGRESS], CLOSED [fd], CONNECT_RETRIED [wait]
- * with the wait doubling up to RECONNECT_IVL_MAX; a refused ipc connect
+ * with the wait doubling up to RECONNECT_IVL_MAX; CONNECT_TIMEOUT gives
+ * CLOSED and CONNECT_RETRIED too; a refused ipc connect
  * gives CLOSED and CONNECT_RETRIED only; a connection gives ACCEPTED [fd] +
  * HANDSHAKE_SUCCEEDED [0] on the bind side (endpoint: the bound address)
  * and CONNECT_DELAYED, CONNECTED [fd], HANDSHAKE_SUCCEEDED on the connect
@@ -48,6 +49,44 @@ static void refused_tcp (void *ctx)
     /* Closed while waiting to retry: nothing but MONITOR_STOPPED. */
     mon_expect (m, ZMQ_EVENT_MONITOR_STOPPED, "");
     close_socket (m);
+}
+
+/* A listener whose accept queue is full drops new SYNs: a connect to it
+ * stays in progress until ZMQ_CONNECT_TIMEOUT, which gives CLOSED [fd]
+ * and CONNECT_RETRIED. */
+static void connect_timeout (void *ctx)
+{
+    char ep[64];
+    int port, i, fds[32];
+    mon_event_t e;
+    struct sockaddr_in sa;
+    int lfd = raw_listen (&port);
+    void *s = test_socket (ctx, ZMQ_DEALER);
+    void *m = mon_start (ctx, s, "inproc://mon-timeout", ZMQ_EVENT_ALL);
+    memset (&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    sa.sin_port = htons ((unsigned short) port);
+    for (i = 0; i < 32; i++) {
+        fds[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        CHECK (fds[i] >= 0);
+        connect (fds[i], (struct sockaddr *) &sa, sizeof sa);
+    }
+    set_int (s, ZMQ_CONNECT_TIMEOUT, 200);
+    set_int (s, ZMQ_RECONNECT_IVL, 1000);
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+    CHECK_RC (zmq_connect (s, ep));
+    e = mon_expect (m, ZMQ_EVENT_CONNECT_DELAYED, ep);
+    e = mon_expect (m, ZMQ_EVENT_CLOSED, ep);
+    CHECK (e.value > 2);
+    e = mon_expect (m, ZMQ_EVENT_CONNECT_RETRIED, ep);
+    CHECK (e.value >= 1000 && e.value < 2000);
+    close_socket (s);
+    mon_until_stopped (m);
+    close_socket (m);
+    for (i = 0; i < 32; i++)
+        close (fds[i]);
+    close (lfd);
 }
 
 static void refused_ipc (void *ctx)
@@ -151,6 +190,7 @@ int main (void)
     ctx = zmq_ctx_new ();
     CHECK (ctx);
     refused_tcp (ctx);
+    connect_timeout (ctx);
     refused_ipc (ctx);
     connection (ctx, "tcp");
     connection (ctx, "ipc");
