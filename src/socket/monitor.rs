@@ -11,11 +11,12 @@
 //!
 //! Events are sent with DONTWAIT from whichever thread raises them, under
 //! the monitor's lock: an event that finds no reader connected, or the
-//! monitor pipe at its HWM, is dropped. libzmq blocks the raising thread
+//! monitor pipe at its HWM, is dropped — except MONITOR_STOPPED, the last
+//! one, for which the HWM is lifted. libzmq blocks the raising thread
 //! instead (even an I/O thread), which BEHAVIOUR B4 lists as a bug.
 
 use super::{Socket, DONTWAIT, SNDMORE};
-use crate::constants::{ZMQ_LINGER, ZMQ_PAIR, ZMQ_PUB, ZMQ_PUSH};
+use crate::constants::{ZMQ_LINGER, ZMQ_PAIR, ZMQ_PUB, ZMQ_PUSH, ZMQ_SNDHWM};
 use crate::error::{Errno, Result};
 use crate::io::monitor::{events, EndpointPair, Event, MonitorSink, ALL_V1};
 use crate::msg::Msg;
@@ -55,6 +56,11 @@ impl MonitorSocket {
 
 impl MonitorSink for MonitorSocket {
     fn deliver(&mut self, ev: &Event<'_>) {
+        if ev.event == events::MONITOR_STOPPED {
+            // The last event: never dropped for the HWM (nothing follows it,
+            // and a reader waits for it). libzmq blocks instead.
+            let _ = self.socket.setsockopt(ZMQ_SNDHWM, &0i32.to_ne_bytes());
+        }
         // No reader, HWM, or the context is terminating: dropped (see the
         // module docs). A message is all or nothing: the HWM counts whole
         // messages, so only the first frame can fail.
