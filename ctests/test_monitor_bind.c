@@ -5,10 +5,56 @@
  * bind names 0.0.0.0 while its accepted connections name the address they
  * were accepted on; closing the socket gives CLOSED for each listener, then
  * MONITOR_STOPPED [0] with an empty endpoint. Other bind failures: a
- * missing ipc directory, a non-local address, an unknown interface. */
+ * missing ipc directory, a non-local address, an unknown interface; no
+ * descriptor left to accept a connection: ACCEPT_FAILED [EMFILE]. */
 #include "testutil.h"
 
 #include "monitor.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+/* A child process (forked before any context) that connects to the ports
+ * it is sent on a pipe, so that the test's own descriptors stay
+ * untouched. */
+static int child_cmd = -1;
+static pid_t child_pid;
+
+static void start_connector (void)
+{
+    int p[2];
+    CHECK_RC (pipe (p));
+    child_pid = fork ();
+    CHECK (child_pid >= 0);
+    if (child_pid == 0) {
+        int port, fd = -1;
+        close (p[1]);
+        while (read (p[0], &port, sizeof port) == sizeof port) {
+            struct sockaddr_in sa;
+            fd = socket (AF_INET, SOCK_STREAM, 0);
+            memset (&sa, 0, sizeof sa);
+            sa.sin_family = AF_INET;
+            sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+            sa.sin_port = htons ((unsigned short) port);
+            if (connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0)
+                _exit (2);
+        }
+        _exit (0);
+    }
+    close (p[0]);
+    child_cmd = p[1];
+}
+
+static void stop_connector (void)
+{
+    int status;
+    close (child_cmd);
+    CHECK (waitpid (child_pid, &status, 0) == child_pid);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+}
 
 static void listening_and_unbind (void *ctx)
 {
@@ -131,6 +177,37 @@ static void bind_failures (void *ctx)
     close_socket (m);
 }
 
+/* No descriptor left for an accepted connection: ACCEPT_FAILED [EMFILE]
+ * with the bound endpoint (raised again while the connection waits). */
+static void accept_failed (void *ctx)
+{
+    char ep[256];
+    int port, lowest;
+    struct rlimit saved, low;
+    mon_event_t e;
+    void *s = test_socket (ctx, ZMQ_PAIR);
+    void *m = mon_start (ctx, s, "inproc://mon-accept-failed",
+                         ZMQ_EVENT_ALL & ~ZMQ_EVENT_LISTENING);
+    bind_loopback (s, ep, sizeof ep);
+    port = ep_port (ep);
+    /* Every descriptor below the lowest free one is in use: a limit at
+     * that number leaves none for accept. */
+    lowest = dup (0);
+    CHECK (lowest >= 0);
+    close (lowest);
+    CHECK_RC (getrlimit (RLIMIT_NOFILE, &saved));
+    low = saved;
+    low.rlim_cur = (rlim_t) lowest;
+    CHECK_RC (setrlimit (RLIMIT_NOFILE, &low));
+    CHECK (write (child_cmd, &port, sizeof port) == sizeof port);
+    e = mon_expect (m, ZMQ_EVENT_ACCEPT_FAILED, ep);
+    CHECK_EQ (e.value, EMFILE);
+    close_socket (s);
+    mon_until_stopped (m);
+    CHECK_RC (setrlimit (RLIMIT_NOFILE, &saved));
+    close_socket (m);
+}
+
 /* inproc binds raise no event. */
 static void inproc_silent (void *ctx)
 {
@@ -148,14 +225,17 @@ int main (void)
 {
     void *ctx;
     test_start (30);
+    start_connector ();
     ctx = zmq_ctx_new ();
     CHECK (ctx);
     listening_and_unbind (ctx);
     wildcard (ctx);
     ipc_listener (ctx);
     bind_failures (ctx);
+    accept_failed (ctx);
     inproc_silent (ctx);
     term_ctx (ctx);
+    stop_connector ();
     printf ("OK\n");
     return 0;
 }
