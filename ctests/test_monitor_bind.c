@@ -228,11 +228,13 @@ int main (void)
     start_connector ();
     ctx = zmq_ctx_new ();
     CHECK (ctx);
+    /* First: no descriptor of an earlier test is still being closed in
+     * the background (libzmq closes them in its reaper thread). */
+    accept_failed (ctx);
     listening_and_unbind (ctx);
     wildcard (ctx);
     ipc_listener (ctx);
     bind_failures (ctx);
-    accept_failed (ctx);
     inproc_silent (ctx);
     term_ctx (ctx);
     stop_connector ();
