@@ -161,7 +161,9 @@ impl ConnEvents {
     }
 
     fn raise_failed(&self, m: &Monitor, e: &Engine) {
-        let handshaking = !e.ready || e.zmtp.peer().is_some_and(|p| p.version.0 < 3);
+        // libzmq: no mechanism (ZMTP 1.0/2.0, raw STREAM connections) or
+        // one still handshaking.
+        let handshaking = !e.ready || e.zmtp.peer().is_none_or(|p| p.version.0 < 3);
         match e.zmtp.failure() {
             Some(
                 f
