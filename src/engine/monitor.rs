@@ -4,13 +4,19 @@
 //!
 //! - connecter: CONNECT_DELAYED [EINPROGRESS] for a connect in progress,
 //!   CONNECTED [fd], CLOSED [fd] for a failed attempt's socket, then
-//!   CONNECT_RETRIED [the wait in ms] — endpoint: the connect string as given;
+//!   CONNECT_RETRIED [the wait in ms] — endpoint: the connect string as
+//!   given, and after a lost connection the address as last resolved;
 //! - listener: ACCEPTED [fd] (endpoint: the accepted socket's local address),
 //!   ACCEPT_FAILED [errno], CLOSED [listener fd] on unbind/close (endpoint:
 //!   the bound endpoint);
 //! - connection: HANDSHAKE_SUCCEEDED [0] (ZMTP 3.x peers only),
 //!   HANDSHAKE_FAILED_PROTOCOL [ZMQ_PROTOCOL_ERROR_*],
-//!   HANDSHAKE_FAILED_NO_DETAIL [errno] and DISCONNECTED [fd].
+//!   HANDSHAKE_FAILED_NO_DETAIL [errno], HANDSHAKE_FAILED_AUTH [ZAP status]
+//!   (through [`ConnEvents::handshake_failed`], for the security layer) and
+//!   DISCONNECTED [fd].
+//!
+//! The socket layer raises LISTENING, BIND_FAILED (with the CLOSED of the
+//! socket a failed bind opened), MONITOR_STOPPED and PIPES_STATS itself.
 //!
 //! Every function returns at once when its events are not monitored
 //! ([`Monitor::wants`]): nothing here is computed with monitoring off.
