@@ -229,4 +229,13 @@ ctests! {
     test_unbind_disconnect,
     test_xpub,
     test_z85,
+    test_inproc_hwm,
+    test_hwm_after_connect,
+    test_port_range,
+    test_huge_frame,
+    test_conflate_send,
+    test_fd_signal,
+    test_unbind_race,
+    test_fork,
+    test_ctx_threads,
 }

@@ -124,14 +124,15 @@ impl IoObject for Listener {
                     self.socket
                         .monitor
                         .raise(ev::ACCEPTED, raw, || conn_pair(false, ep, fd.as_fd()));
-                    let s = Session::accepted(
+                    let mut s = Session::accepted(
                         fd,
                         peer,
                         self.socket.clone(),
                         &self.ctx,
                         self.opts.clone(),
-                    )
-                    .with_endpoint(self.endpoint.clone());
+                        self.token,
+                    );
+                    s.ev.endpoint = self.endpoint.clone();
                     let t = new_token();
                     if self.children.len() >= 64 {
                         self.children.retain(|&c| r.contains(c));

@@ -23,6 +23,7 @@
 
 use super::stream::Engine;
 use crate::error::Errno;
+use crate::io::command::SocketShared;
 use crate::io::monitor::{events as ev, EndpointPair, Monitor};
 use crate::transport::tcp;
 use crate::zmtp;
@@ -65,19 +66,27 @@ pub(super) struct ConnEvents {
     pub endpoint: Arc<str>,
     /// Made by `zmq_connect` (events name the remote endpoint).
     connect: bool,
+    /// The socket whose monitor gets the events.
+    socket: Arc<SocketShared>,
 }
 
 impl ConnEvents {
-    pub fn new(connect: bool) -> ConnEvents {
+    pub fn new(connect: bool, socket: Arc<SocketShared>) -> ConnEvents {
         ConnEvents {
             endpoint: Arc::from(""),
             connect,
+            socket,
         }
     }
 
     /// A connect-side event about no connection yet: the remote endpoint only.
-    fn connecter(&self, m: &Monitor, event: u64, value: u64) {
-        m.raise(event, value, || EndpointPair::connect("", &*self.endpoint));
+    fn monitor(&self) -> &Monitor {
+        &self.socket.monitor
+    }
+
+    fn connecter(&self, event: u64, value: u64) {
+        self.monitor()
+            .raise(event, value, || EndpointPair::connect("", &*self.endpoint));
     }
 
     fn pair(&self, e: &Engine) -> EndpointPair {
@@ -86,44 +95,46 @@ impl ConnEvents {
 
     /// A connect attempt failed at once: CLOSED for its socket, if one was
     /// opened (the caller then schedules the retry).
-    pub fn attempt_failed(&self, m: &Monitor, fd: Option<RawFd>) {
+    pub fn attempt_failed(&self, fd: Option<RawFd>) {
         if let Some(fd) = fd {
-            self.connecter(m, ev::CLOSED, fd as u64);
+            self.connecter(ev::CLOSED, fd as u64);
         }
     }
 
     /// A connect attempt is under way: CONNECT_DELAYED [EINPROGRESS] if it
     /// did not complete at once.
-    pub fn attempt_started(&self, m: &Monitor, in_progress: bool) {
+    pub fn attempt_started(&self, in_progress: bool) {
         if in_progress {
-            self.connecter(m, ev::CONNECT_DELAYED, Errno::EINPROGRESS.0 as u64);
+            self.connecter(ev::CONNECT_DELAYED, Errno::EINPROGRESS.0 as u64);
         }
     }
 
     /// The next attempt is in `wait`: CONNECT_RETRIED [ms].
-    pub fn retried(&self, m: &Monitor, wait: Duration) {
-        self.connecter(m, ev::CONNECT_RETRIED, wait.as_millis() as u64);
+    pub fn retried(&self, wait: Duration) {
+        self.connecter(ev::CONNECT_RETRIED, wait.as_millis() as u64);
     }
 
     /// The connect completed: CONNECTED [fd].
-    pub fn connected(&self, m: &Monitor, e: &Engine) {
-        m.raise(ev::CONNECTED, e.raw_fd() as u64, || self.pair(e));
+    pub fn connected(&self, e: &Engine) {
+        self.monitor()
+            .raise(ev::CONNECTED, e.raw_fd() as u64, || self.pair(e));
     }
 
     /// The engine is dropped: an attempt still connecting has its socket
     /// closed (libzmq's connecter `close`): CLOSED [fd].
-    pub fn dropped(&self, m: &Monitor, e: &Engine) {
+    pub fn dropped(&self, e: &Engine) {
         if e.connecting {
-            self.connecter(m, ev::CLOSED, e.raw_fd() as u64);
+            self.connecter(ev::CLOSED, e.raw_fd() as u64);
         }
     }
 
     /// The handshake completed: HANDSHAKE_SUCCEEDED [0], for ZMTP 3.x
     /// peers (libzmq raises it when the mechanism is ready; 1.0/2.0 peers
     /// have none).
-    pub fn ready(&self, m: &Monitor, e: &Engine, version: (u8, u8)) {
+    pub fn ready(&self, e: &Engine, version: (u8, u8)) {
         if version.0 >= 3 {
-            m.raise(ev::HANDSHAKE_SUCCEEDED, 0, || self.pair(e));
+            self.monitor()
+                .raise(ev::HANDSHAKE_SUCCEEDED, 0, || self.pair(e));
         }
     }
 
@@ -131,15 +142,15 @@ impl ConnEvents {
     /// [ZMQ_PROTOCOL_ERROR_*], NO_DETAIL [errno], or AUTH [the ZAP status
     /// code] — the hook for the security layer (ZAP, issue 9), which raises
     /// AUTH where libzmq's `zap_client_t` does.
-    pub fn handshake_failed(&self, m: &Monitor, e: &Engine, event: u64, value: u64) {
-        m.raise(event, value, || self.pair(e));
+    pub fn handshake_failed(&self, e: &Engine, event: u64, value: u64) {
+        self.monitor().raise(event, value, || self.pair(e));
     }
 
     /// The connection's endpoints for a new pipe, if PIPES_STATS is
     /// monitored.
-    pub fn pipe_endpoints(&self, m: &Monitor, e: Option<&Engine>) -> Option<EndpointPair> {
+    pub fn pipe_pair(&self, e: Option<&Engine>) -> Option<EndpointPair> {
         let e = e?;
-        m.wants(ev::PIPES_STATS).then(|| self.pair(e))
+        self.monitor().wants(ev::PIPES_STATS).then(|| self.pair(e))
     }
 
     /// The established (or handshaking) connection in `e` died: what
@@ -154,11 +165,11 @@ impl ConnEvents {
     /// A connect side then retries with a new connecter in libzmq, whose
     /// endpoint is the address as last resolved (`tcp://127.0.0.1:5555`
     /// for `tcp://localhost:5555`): its later events carry that.
-    pub fn failed(&mut self, m: &Monitor, e: &Engine) {
-        if e.connecting || m.mask() == 0 {
+    pub fn failed(&mut self, e: Option<&Engine>) {
+        let Some(e) = e.filter(|e| !e.connecting && self.monitor().mask() != 0) else {
             return;
-        }
-        self.raise_failed(m, e);
+        };
+        self.raise_failed(e);
         if self.connect && self.endpoint.starts_with("tcp://") {
             if let Ok(a) = tcp::remote_address(e.fd.as_fd()) {
                 self.endpoint = tcp::endpoint_string(&a).into();
@@ -166,7 +177,7 @@ impl ConnEvents {
         }
     }
 
-    fn raise_failed(&self, m: &Monitor, e: &Engine) {
+    fn raise_failed(&self, e: &Engine) {
         // libzmq: no mechanism (ZMTP 1.0/2.0, raw STREAM connections) or
         // one still handshaking.
         let handshaking = !e.ready || e.zmtp.peer().is_none_or(|p| p.version.0 < 3);
@@ -177,7 +188,7 @@ impl ConnEvents {
             ) => {
                 if let Some(code) = f.handshake_failed_code() {
                     let event = ev::HANDSHAKE_FAILED_PROTOCOL;
-                    self.handshake_failed(m, e, event, code as u64);
+                    self.handshake_failed(e, event, code as u64);
                 }
             }
             f if handshaking => {
@@ -186,10 +197,11 @@ impl ConnEvents {
                     None => e.io_errno.unwrap_or(Errno::EPIPE),
                 };
                 let event = ev::HANDSHAKE_FAILED_NO_DETAIL;
-                self.handshake_failed(m, e, event, errno.0 as u64);
+                self.handshake_failed(e, event, errno.0 as u64);
             }
             _ => {}
         }
-        m.raise(ev::DISCONNECTED, e.raw_fd() as u64, || self.pair(e));
+        self.monitor()
+            .raise(ev::DISCONNECTED, e.raw_fd() as u64, || self.pair(e));
     }
 }

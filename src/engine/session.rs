@@ -21,7 +21,6 @@ use super::conn::{Conn, Live};
 use super::connecter::Connecter;
 use super::direct_recv::DirectRecv;
 use super::direct_send::SessionNotifier;
-use super::monitor::ConnEvents;
 use super::stream::{Engine, Filled, PumpStats, Pumped, Wrote};
 use crate::ctx::{CtxHold, CtxInner};
 use crate::io::command::{PipeInfo, SocketShared};
@@ -64,6 +63,8 @@ pub struct Session {
     engine: Option<Engine>,
     /// The socket end was closed: flush and finish.
     socket_gone: bool,
+    /// The token of the listener that accepted us (0: connecter).
+    origin: u64,
     /// Told to close (disconnect/unbind/socket closed before a pipe existed).
     closing: bool,
     reconnect_timer: Option<TimerKey>,
@@ -74,8 +75,17 @@ pub struct Session {
     had_connection: bool,
     /// What direct receivers poll. Written only under the `conn` lock.
     live: Arc<Live>,
-    /// The monitor events of this connection.
-    ev: ConnEvents,
+    /// Monitor events (`ev.endpoint` is set by whoever starts the session).
+    pub(super) ev: super::monitor::ConnEvents,
+}
+
+/// ZMQ_CONFLATE on what the session writes to its socket: only the newest
+/// message waits, with no HWM (libzmq's conflating pipe), for the types
+/// that receive data (a PUB's or PUSH's session writes subscriptions or
+/// nothing; their own sends conflate on the socket's side).
+pub(super) fn conflates_in(opts: &Options) -> bool {
+    use crate::zmtp::socket_types::{DEALER, PULL, SUB};
+    opts.conflate && matches!(opts.socket_type, DEALER | PULL | SUB)
 }
 
 impl Session {
@@ -91,14 +101,17 @@ impl Session {
     }
 
     /// A session for an accepted connection.
+    /// `origin`: the accepting listener's token (see `PipeInfo::origin`).
     pub(super) fn accepted(
         fd: OwnedFd,
         peer_address: String,
         socket: Arc<SocketShared>,
         ctx: &Arc<CtxInner>,
         opts: Options,
+        origin: u64,
     ) -> Session {
-        let s = Session::new(Kind::Accepted, socket, ctx, opts);
+        let mut s = Session::new(Kind::Accepted, socket, ctx, opts);
+        s.origin = origin;
         let e = s.new_engine(fd, peer_address, false);
         s.conn.lock().engine = Some(e);
         s
@@ -107,7 +120,7 @@ impl Session {
     /// The state every session starts from: no pipe, no engine yet.
     fn new(kind: Kind, socket: Arc<SocketShared>, ctx: &Arc<CtxInner>, opts: Options) -> Session {
         Session {
-            ev: ConnEvents::new(matches!(kind, Kind::Connect(_))),
+            ev: super::monitor::ConnEvents::new(matches!(kind, Kind::Connect(_)), socket.clone()),
             kind,
             socket,
             hold: Some(ctx.hold_guard()),
@@ -119,6 +132,7 @@ impl Session {
             pipe: None,
             engine: None,
             socket_gone: false,
+            origin: 0,
             closing: false,
             reconnect_timer: None,
             linger_timer: None,
@@ -127,13 +141,6 @@ impl Session {
             had_connection: false,
             live: Arc::new(Live::default()),
         }
-    }
-
-    /// Sets the endpoint its monitor events carry: the connect string as
-    /// given, or the listener's bound endpoint.
-    pub(super) fn with_endpoint(mut self, endpoint: Arc<str>) -> Session {
-        self.ev.endpoint = endpoint;
-        self
     }
 
     /// The notifier for this session's pipe end, posting to `mailbox`.
@@ -233,7 +240,7 @@ impl Session {
         // the lock: none is using it now).
         self.live.clear();
         if let Some(e) = self.engine.take() {
-            self.ev.dropped(&self.socket.monitor, &e);
+            self.ev.dropped(&e);
             if e.registered {
                 r.remove_fd(e.raw_fd());
             }
@@ -251,12 +258,8 @@ impl Session {
         let Kind::Connect(c) = &self.kind else {
             return;
         };
-        let a = match c.start() {
-            Ok(a) => a,
-            Err(fd) => {
-                self.ev.attempt_failed(&self.socket.monitor, fd);
-                return self.schedule_reconnect(r);
-            }
+        let Ok(a) = c.start().map_err(|fd| self.ev.attempt_failed(fd)) else {
+            return self.schedule_reconnect(r);
         };
         let timeout = c.connect_timeout();
         let mut e = self.new_engine(a.fd, a.peer_address, a.in_progress);
@@ -275,7 +278,7 @@ impl Session {
             e.connect_timer = Some(r.add_timer(self.token, T_CONNECT, Instant::now() + t));
         }
         self.engine = Some(e);
-        self.ev.attempt_started(&self.socket.monitor, a.in_progress);
+        self.ev.attempt_started(a.in_progress);
         if !a.in_progress {
             self.connected(r);
         }
@@ -293,7 +296,7 @@ impl Session {
                     e.peer_address = peer;
                 }
             }
-            self.ev.connected(&self.socket.monitor, e);
+            self.ev.connected(e);
         }
         self.set_interest(r, READABLE);
         self.flush_out(r);
@@ -318,7 +321,7 @@ impl Session {
             Some(w) => {
                 let at = Instant::now() + w;
                 self.reconnect_timer = Some(r.add_timer(self.token, T_RECONNECT, at));
-                self.ev.retried(&self.socket.monitor, w);
+                self.ev.retried(w);
             }
             None => self.finish(r),
         }
@@ -326,9 +329,7 @@ impl Session {
 
     /// The connection failed or was closed by the peer.
     fn engine_error(&mut self, r: &mut Reactor) {
-        if let Some(e) = self.engine.as_ref() {
-            self.ev.failed(&self.socket.monitor, e);
-        }
+        self.ev.failed(self.engine.as_ref());
         self.drop_engine(r);
         if let Some(p) = self.pipe.as_mut() {
             p.rollback();
@@ -384,7 +385,7 @@ impl Session {
             }
             e.ready = true;
             e.zmtp.set_msg_metadata(Some(meta));
-            self.ev.ready(&self.socket.monitor, e, peer.version);
+            self.ev.ready(e, peer.version);
         }
         let locally = matches!(self.kind, Kind::Connect(_));
         if self.pipe.is_none() {
@@ -392,17 +393,19 @@ impl Session {
                 self.finish(r);
                 return;
             }
-            let (sock_end, sess_end) =
+            let (sock_end, mut sess_end) =
                 pipe::pair([self.opts.sndhwm as i64, self.opts.rcvhwm as i64]);
+            if conflates_in(&self.opts) {
+                sess_end.set_conflate();
+            }
             sess_end.set_notifier(self.notifier(r.mailbox()), self.token);
             self.pipe = Some(sess_end);
             let info = PipeInfo {
                 locally_initiated: locally,
                 connect_routing_id: None,
                 direct_recv: Some(self.direct_recv(r.mailbox(), self.token)),
-                endpoints: self
-                    .ev
-                    .pipe_endpoints(&self.socket.monitor, self.engine.as_ref()),
+                endpoints: self.ev.pipe_pair(self.engine.as_ref()),
+                origin: self.origin,
             };
             if !self.socket.send_attach(sock_end, info) {
                 self.finish(r);
@@ -710,7 +713,14 @@ mod tests {
         let (a, mut b) = UnixStream::pair().unwrap();
         a.set_nonblocking(true).unwrap();
         let opts = Options::new(socket_types::PAIR, true);
-        let s = Session::accepted(OwnedFd::from(a), String::new(), socket.clone(), &ctx, opts);
+        let s = Session::accepted(
+            OwnedFd::from(a),
+            String::new(),
+            socket.clone(),
+            &ctx,
+            opts,
+            0,
+        );
         io.send(IoCmd::Register {
             token: new_token(),
             obj: Box::new(s),

@@ -24,6 +24,9 @@ pub struct PipeInfo {
     pub direct_recv: Option<Arc<dyn DirectReceiver>>,
     /// The connection's endpoints (tcp/ipc sessions), for PIPES_STATS.
     pub endpoints: Option<EndpointPair>,
+    /// The token of the listener that accepted the connection (0: none):
+    /// `zmq_unbind` detaches that listener's pipes at once.
+    pub origin: u64,
 }
 
 /// Commands a socket receives from I/O threads, other sockets and the context.

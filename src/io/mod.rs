@@ -5,3 +5,4 @@ pub mod command;
 pub mod mailbox;
 pub mod monitor;
 pub mod reactor;
+pub mod thread_opts;
