@@ -23,6 +23,7 @@ pub mod direct_recv;
 pub mod direct_send;
 pub mod listener;
 mod monitor;
+mod notify;
 pub mod session;
 pub mod stream;
 #[cfg(test)]
