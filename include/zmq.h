@@ -596,6 +596,15 @@ int zmq_term(void *context_);
 int zmq_ctx_destroy(void *context_);
 
 /**
+ * Publishes the socket's events (`ZMQ_EVENT_*` bits of `events_`) on a
+ * PAIR socket bound to `addr_` (inproc only): per event a 6-byte frame
+ * (uint16 event, uint32 value, host byte order) and the endpoint. A NULL
+ * `addr_` stops monitoring. Returns 0, or -1 with errno ETERM, EPROTONOSUPPORT
+ * (not inproc), EINVAL or ENOTSOCK.
+ */
+int zmq_socket_monitor(void *s_, const char *addr_, int events_);
+
+/**
  * Initialises an empty message. Returns 0 (or -1 with errno EFAULT for a
  * NULL pointer).
  */
@@ -713,13 +722,6 @@ int zmq_proxy_steerable(void *frontend_, void *backend_, void *capture_, void *c
  * ZMQ_FORWARDER, ZMQ_STREAMER) is ignored, as in libzmq.
  */
 int zmq_device(int type_, void *frontend_, void *backend_);
-
-/**
- * Publishes the socket's events (ZMQ_EVENT_*) on a PAIR socket bound to
- * `addr_` (inproc). Not available yet: returns -1 with errno ENOTSUP
- * (ENOTSOCK for an invalid socket).
- */
-int zmq_socket_monitor(void *s_, const char *addr_, int events_);
 
 /**
  * Creates a socket of type `type_` (ZMQ_PAIR, ZMQ_PUB, ...) in a context.

@@ -9,7 +9,7 @@
 use crate::error::Result;
 use crate::options::Options;
 use crate::transport::{ipc, tcp, SockOpts};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 /// Where a connecting session goes.
@@ -59,16 +59,17 @@ impl Connecter {
         matches!(self.addr, Addr::Tcp(_))
     }
 
-    /// Starts a non-blocking connect.
-    pub fn start(&self) -> Result<Attempt> {
+    /// Starts a non-blocking connect. On failure: the number of the socket
+    /// that was opened and closed again, if any (for the CLOSED event).
+    pub fn start(&self) -> std::result::Result<Attempt, Option<RawFd>> {
         let (fd, in_progress, peer_address) = match &self.addr {
             Addr::Tcp(a) => {
-                let (src, dst) = tcp::resolve_connect(a, self.ipv6)?;
-                let (fd, p) = tcp::connect(src, dst, &self.so)?;
+                let (src, dst) = tcp::resolve_connect(a, self.ipv6).map_err(|_| None)?;
+                let (fd, p) = tcp::connect_fd(src, dst, &self.so).map_err(|(_, fd)| fd)?;
                 (fd, p, tcp::peer_address(&dst))
             }
             Addr::Ipc(path) => {
-                let (fd, p) = ipc::connect(path)?;
+                let (fd, p) = ipc::connect_fd(path).map_err(|(_, fd)| fd)?;
                 (fd, p, String::new())
             }
         };

@@ -2,9 +2,11 @@
 //! session for each, in the same I/O thread. Closing it (unbind, socket
 //! close) closes the sessions it started.
 
+use super::monitor::conn_pair;
 use super::session::Session;
 use crate::ctx::{CtxHold, CtxInner};
 use crate::io::command::SocketShared;
+use crate::io::monitor::{events as ev, EndpointPair};
 use crate::io::reactor::{new_token, IoObject, Reactor, READABLE};
 use crate::options::Options;
 use crate::pipe::PipeEvent;
@@ -19,6 +21,22 @@ pub enum Bound {
 }
 
 impl Bound {
+    /// The bound endpoint (`tcp://0.0.0.0:5555`, `ipc:///tmp/x`), as the
+    /// monitor events of the listener carry it.
+    fn endpoint(&self) -> String {
+        match self {
+            Bound::Tcp(fd) => tcp::local_address(fd.as_fd())
+                .map(|a| tcp::endpoint_string(&a))
+                .unwrap_or_default(),
+            Bound::Ipc(l) => l.endpoint.clone(),
+        }
+    }
+
+    /// The listening socket's number (the LISTENING event's value).
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd().as_raw_fd()
+    }
+
     fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
         match self {
             Bound::Tcp(fd) => fd.as_fd(),
@@ -36,6 +54,8 @@ pub struct Listener {
     opts: Options,
     children: Vec<u64>,
     token: u64,
+    /// The bound endpoint (monitor events; shared with its sessions).
+    endpoint: Arc<str>,
 }
 
 impl Listener {
@@ -46,6 +66,7 @@ impl Listener {
         opts: Options,
     ) -> Listener {
         Listener {
+            endpoint: bound.endpoint().into(),
             bound: Some(bound),
             socket,
             hold: Some(ctx.hold_guard()),
@@ -58,8 +79,13 @@ impl Listener {
 
     fn shut(&mut self, r: &mut Reactor, linger: bool) {
         if let Some(b) = self.bound.take() {
-            r.remove_fd(b.fd().as_raw_fd());
+            let fd = b.fd().as_raw_fd();
+            r.remove_fd(fd);
             drop(b);
+            let ep = &self.endpoint;
+            self.socket
+                .monitor
+                .raise(ev::CLOSED, fd as u64, || EndpointPair::bind(&**ep, ""));
             for c in self.children.drain(..) {
                 r.close_later(c, linger);
             }
@@ -94,7 +120,11 @@ impl IoObject for Listener {
             };
             match accepted {
                 Ok(Some((fd, peer))) => {
-                    let s = Session::accepted(
+                    let (raw, ep) = (fd.as_raw_fd() as u64, &self.endpoint);
+                    self.socket
+                        .monitor
+                        .raise(ev::ACCEPTED, raw, || conn_pair(false, ep, fd.as_fd()));
+                    let mut s = Session::accepted(
                         fd,
                         peer,
                         self.socket.clone(),
@@ -102,6 +132,7 @@ impl IoObject for Listener {
                         self.opts.clone(),
                         self.token,
                     );
+                    s.ev.endpoint = self.endpoint.clone();
                     let t = new_token();
                     if self.children.len() >= 64 {
                         self.children.retain(|&c| r.contains(c));
@@ -110,7 +141,16 @@ impl IoObject for Listener {
                     r.register(t, Box::new(s));
                 }
                 Ok(None) => return,
-                Err(_) => return, // EMFILE and friends: try again on the next event
+                Err(e) => {
+                    // EMFILE and friends: try again on the next event.
+                    let ep = &self.endpoint;
+                    self.socket
+                        .monitor
+                        .raise(ev::ACCEPT_FAILED, e.0 as u64, || {
+                            EndpointPair::bind(&**ep, "")
+                        });
+                    return;
+                }
             }
         }
     }

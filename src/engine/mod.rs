@@ -9,6 +9,7 @@
 //! - [`connecter`]: where and how to connect, backoff, CONNECT_TIMEOUT.
 //! - [`listener`]: accepts connections and starts a session for each.
 //! - [`conn`]: the lock that the I/O thread and the direct paths share.
+//! - `monitor`: the monitor events they raise (`zmq_socket_monitor`).
 //! - [`direct_send`] / [`direct_recv`]: the fast paths that let a socket's
 //!   own thread send or receive on an idle connection.
 //!
@@ -21,6 +22,7 @@ pub mod connecter;
 pub mod direct_recv;
 pub mod direct_send;
 pub mod listener;
+mod monitor;
 mod notify;
 pub mod session;
 pub mod stream;
@@ -65,9 +67,11 @@ pub fn listen(
     Ok(Started::register(io, new_token(), Box::new(l)))
 }
 
-/// Starts a connecting session to `addr` in an I/O thread.
+/// Starts a connecting session to `addr` (`uri`: the endpoint as given,
+/// for monitor events) in an I/O thread.
 pub fn connect(
     addr: Addr,
+    uri: &str,
     socket: &Arc<SocketShared>,
     ctx: &Arc<CtxInner>,
     opts: Options,
@@ -78,6 +82,7 @@ pub fn connect(
     let conflate = session::conflates_in(&opts);
     let c = connecter::Connecter::new(addr, &opts);
     let mut sess = session::Session::connecter(c, socket.clone(), ctx, opts);
+    sess.ev.endpoint = uri.into();
     let pipe = if immediate {
         None
     } else {

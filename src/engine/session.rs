@@ -78,6 +78,8 @@ pub struct Session {
     had_connection: bool,
     /// What direct receivers poll. Written only under the `conn` lock.
     live: Arc<Live>,
+    /// Monitor events (`ev.endpoint` is set by whoever starts the session).
+    pub(super) ev: super::monitor::ConnEvents,
 }
 
 /// ZMQ_CONFLATE on what the session writes to its socket: only the newest
@@ -121,6 +123,7 @@ impl Session {
     /// The state every session starts from: no pipe, no engine yet.
     fn new(kind: Kind, socket: Arc<SocketShared>, ctx: &Arc<CtxInner>, opts: Options) -> Session {
         Session {
+            ev: super::monitor::ConnEvents::new(matches!(kind, Kind::Connect(_)), socket.clone()),
             kind,
             socket,
             hold: Some(ctx.hold_guard()),
@@ -225,6 +228,7 @@ impl Session {
         // the lock: none is using it now).
         self.live.clear();
         if let Some(e) = self.engine.take() {
+            self.ev.dropped(&e);
             if e.registered {
                 r.remove_fd(e.raw_fd());
             }
@@ -242,9 +246,8 @@ impl Session {
         let Kind::Connect(c) = &self.kind else {
             return;
         };
-        let a = match c.start() {
-            Ok(a) => a,
-            Err(_) => return self.schedule_reconnect(r),
+        let Ok(a) = c.start().map_err(|fd| self.ev.attempt_failed(fd)) else {
+            return self.schedule_reconnect(r);
         };
         let timeout = c.connect_timeout();
         let mut e = self.new_engine(a.fd, a.peer_address, a.in_progress);
@@ -263,6 +266,7 @@ impl Session {
             e.connect_timer = Some(r.add_timer(self.token, T_CONNECT, Instant::now() + t));
         }
         self.engine = Some(e);
+        self.ev.attempt_started(a.in_progress);
         if !a.in_progress {
             self.connected(r);
         }
@@ -280,6 +284,7 @@ impl Session {
                     e.peer_address = peer;
                 }
             }
+            self.ev.connected(e);
         }
         self.set_interest(r, READABLE);
         if self.opts.raw_socket {
@@ -307,6 +312,7 @@ impl Session {
             Some(w) => {
                 let at = Instant::now() + w;
                 self.reconnect_timer = Some(r.add_timer(self.token, T_RECONNECT, at));
+                self.ev.retried(w);
             }
             None => self.finish(r),
         }
@@ -318,6 +324,7 @@ impl Session {
             let active = matches!(self.kind, Kind::Connect(_));
             notify::disconnected(&self.opts, e, p, active);
         }
+        self.ev.failed(self.engine.as_ref());
         self.drop_engine(r);
         if let Some(p) = self.pipe.as_mut() {
             p.rollback();
@@ -368,6 +375,7 @@ impl Session {
     fn on_ready(&mut self, r: &mut Reactor, peer: zmtp::PeerInfo) {
         if let Some(e) = self.engine.as_mut() {
             e.set_ready((*peer.metadata).clone());
+            self.ev.ready(e, peer.version);
         }
         if !self.attach_pipe(r) {
             return;
@@ -418,6 +426,7 @@ impl Session {
                 locally_initiated: locally,
                 connect_routing_id: None,
                 direct_recv: Some(self.direct_recv(r.mailbox(), self.token)),
+                endpoints: self.ev.pipe_pair(self.engine.as_ref()),
                 origin: self.origin,
             };
             if !self.socket.send_attach(sock_end, info) {

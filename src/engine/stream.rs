@@ -41,6 +41,9 @@ pub(super) struct Engine {
     /// EOF or a read error was seen (by a direct receive, or by `pump`):
     /// the I/O thread tears the connection down.
     pub read_failed: bool,
+    /// The errno of a failed read (EPIPE for EOF) or write, for the
+    /// monitor's HANDSHAKE_FAILED_NO_DETAIL.
+    pub io_errno: Option<Errno>,
     /// The inbound message being written has more frames.
     pub in_more: bool,
     /// Handshake completed.
@@ -113,6 +116,7 @@ impl Engine {
             registered: false,
             pending_in: None,
             read_failed: false,
+            io_errno: None,
             in_more: false,
             ready: false,
             peer_address,
@@ -200,6 +204,7 @@ impl Engine {
             match sys::read(self.fd.as_fd(), &mut buf[..want]) {
                 Ok(0) => {
                     self.read_failed = true; // EOF
+                    self.io_errno = Some(Errno::EPIPE);
                     return Pumped::Failed;
                 }
                 Ok(n) => {
@@ -216,8 +221,9 @@ impl Engine {
                     self.zmtp.release_idle_input();
                     return Pumped::Drained;
                 }
-                Err(_) => {
+                Err(e) => {
                     self.read_failed = true;
+                    self.io_errno = Some(e);
                     return Pumped::Failed;
                 }
             }
@@ -310,7 +316,10 @@ impl Engine {
                 }
             }
             Err(Errno::EAGAIN) => Wrote::Partial,
-            Err(_) => Wrote::Failed,
+            Err(e) => {
+                self.io_errno = Some(e);
+                Wrote::Failed
+            }
         }
     }
 }

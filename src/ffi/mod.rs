@@ -43,6 +43,7 @@ pub mod boundary;
 pub mod ctx;
 pub mod draft;
 pub mod handle;
+pub mod monitor;
 pub mod msg;
 pub mod poll;
 pub mod proxy;

@@ -1,14 +1,12 @@
-//! Proxies and monitors: `zmq_proxy`, `zmq_proxy_steerable`, `zmq_device`
-//! (shims over [`crate::proxy`]) and `zmq_socket_monitor*` (not implemented
-//! yet: after checking their arguments as libzmq does they fail with
-//! ENOTSUP).
+//! Proxies: `zmq_proxy`, `zmq_proxy_steerable`, `zmq_device` (shims over
+//! [`crate::proxy`]). The monitors are in `monitor.rs`.
 
 use super::boundary::guard;
 use super::handle::socket_mut;
 use crate::error::{Errno, Result};
 use crate::proxy::{self, Roles};
 use crate::socket::Socket;
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_int, c_void};
 
 /// The sockets of a proxy call: `[frontend, backend, capture, control]`,
 /// the last two optional. Returns each distinct socket once (the same
@@ -98,54 +96,6 @@ pub unsafe extern "C" fn zmq_device(
     let _ = type_;
     // SAFETY: same contract as zmq_proxy.
     unsafe { zmq_proxy(frontend_, backend_, std::ptr::null_mut()) }
-}
-
-/// Publishes the socket's events (ZMQ_EVENT_*) on a PAIR socket bound to
-/// `addr_` (inproc). Not available yet: returns -1 with errno ENOTSUP
-/// (ENOTSOCK for an invalid socket).
-#[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor(
-    s_: *mut c_void,
-    addr_: *const c_char,
-    events_: c_int,
-) -> c_int {
-    let _ = (addr_, events_);
-    guard("zmq_socket_monitor", -1, || {
-        // SAFETY: checks the tag.
-        unsafe { socket_mut(s_)? };
-        Err(Errno::ENOTSUP)
-    })
-}
-
-/// Version 2 of `zmq_socket_monitor` (64-bit events, several values, both
-/// endpoints), with a PAIR, PUB or PUSH monitor socket. Not available yet:
-/// returns -1 with errno ENOTSUP (ENOTSOCK for an invalid socket).
-#[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor_versioned(
-    s_: *mut c_void,
-    addr_: *const c_char,
-    events_: u64,
-    event_version_: c_int,
-    type_: c_int,
-) -> c_int {
-    let _ = (addr_, events_, event_version_, type_);
-    guard("zmq_socket_monitor_versioned", -1, || {
-        // SAFETY: checks the tag.
-        unsafe { socket_mut(s_)? };
-        Err(Errno::ENOTSUP)
-    })
-}
-
-/// Asks for a ZMQ_EVENT_PIPES_STATS event per pipe on the socket's monitor.
-/// Not available yet: returns -1 with errno ENOTSUP (ENOTSOCK for an invalid
-/// socket).
-#[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
-    guard("zmq_socket_monitor_pipes_stats", -1, || {
-        // SAFETY: checks the tag.
-        unsafe { socket_mut(s)? };
-        Err(Errno::ENOTSUP)
-    })
 }
 
 #[cfg(test)]

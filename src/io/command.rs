@@ -7,6 +7,7 @@
 //! sits above them all.
 
 use crate::io::mailbox::Mailbox;
+use crate::io::monitor::{EndpointPair, Monitor};
 use crate::pipe::{DirectReceiver, Pipe, PipeEvent, PipeEvents};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct PipeInfo {
     /// The session's handle for reading its connection from the socket's
     /// thread while a receive blocks (tcp/ipc pipes only).
     pub direct_recv: Option<Arc<dyn DirectReceiver>>,
+    /// The connection's endpoints (tcp/ipc sessions), for PIPES_STATS.
+    pub endpoints: Option<EndpointPair>,
     /// The token of the listener that accepted the connection (0: none):
     /// `zmq_unbind` detaches that listener's pipes at once.
     pub origin: u64,
@@ -44,6 +47,9 @@ pub struct SocketShared {
     /// True once the socket is closed; guards `Attach` so that no pipe is
     /// left in the mailbox of a closed socket (its peer would wait for ever).
     closed: parking_lot::Mutex<bool>,
+    /// The socket's monitor (`zmq_socket_monitor`): listeners, connecters
+    /// and sessions raise their events on it; off, it costs one load.
+    pub monitor: Monitor,
 }
 
 impl SocketShared {
@@ -52,6 +58,7 @@ impl SocketShared {
             mailbox,
             stopped: AtomicBool::new(false),
             closed: parking_lot::Mutex::new(false),
+            monitor: Monitor::new(),
         }
     }
 

@@ -519,6 +519,13 @@ impl Pipe {
         }
     }
 
+    /// Number of frames the peer has published to this end and it has not
+    /// read yet (monitor PIPES_STATS; whole messages only are published).
+    pub fn in_pending(&self) -> u64 {
+        // SAFETY: this end is the only reader of its inbound half.
+        unsafe { self.inq().queue.unread() }
+    }
+
     /// Number of whole messages written by this end and not yet read by the peer.
     pub fn out_pending(&self) -> u64 {
         self.msgs_written

@@ -331,6 +331,16 @@ impl Ypipe {
         }
     }
 
+    /// Frames published and not read yet.
+    ///
+    /// # Safety
+    /// Reader side only.
+    pub(super) unsafe fn unread(&self) -> u64 {
+        // SAFETY: the reader cursor belongs to the caller alone.
+        let r = unsafe { &*self.reader.0.get() };
+        (self.published.0.load(Ordering::Acquire) & !ASLEEP).saturating_sub(r.pos)
+    }
+
     /// The next published frame, or None if everything published was read.
     /// Does not change the sleep state.
     ///

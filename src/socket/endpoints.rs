@@ -8,6 +8,7 @@ use super::inproc;
 use super::Socket;
 use crate::engine::{self, Addr, Bound, Started};
 use crate::error::{Errno, Result};
+use crate::io::monitor::{events, EndpointPair};
 use crate::transport::{self, ipc, tcp, Endpoint};
 
 enum RecKind {
@@ -68,12 +69,15 @@ impl Socket {
         let so = opts.sock_opts();
         let (bound, uri) = match transport::parse(addr)? {
             Endpoint::Tcp(a) => {
-                let sa = tcp::resolve_bind(&a, opts.ipv6)?;
-                let (fd, actual) = tcp::listen(sa, &so)?;
+                let sa = tcp::resolve_bind(&a, opts.ipv6)
+                    .map_err(|e| self.bind_failed(&a, e, None, ""))?;
+                let (fd, actual) =
+                    tcp::listen_fd(sa, &so).map_err(|(e, fd)| self.bind_failed(&a, e, fd, ""))?;
                 (Bound::Tcp(fd), tcp::endpoint_string(&actual))
             }
             Endpoint::Ipc(p) => {
-                let l = ipc::listen(&p, &so)?;
+                let l =
+                    ipc::listen_fd(&p, &so).map_err(|(e, fd)| self.bind_failed(&p, e, fd, addr))?;
                 let uri = l.endpoint.clone();
                 (Bound::Ipc(l), uri)
             }
@@ -85,9 +89,31 @@ impl Socket {
             }
             _ => return Err(Errno::EPROTONOSUPPORT),
         };
+        let fd = bound.raw_fd() as u64;
         let started = engine::listen(bound, &self.shared, &self.ctx, opts)?;
+        let ep = uri.as_str();
+        self.shared
+            .monitor
+            .raise(events::LISTENING, fd, || EndpointPair::bind(ep, ""));
         self.record(&uri, RecKind::Listener(started));
         Ok(uri)
+    }
+
+    /// A tcp/ipc bind failed: libzmq's monitor sees CLOSED for the socket
+    /// it had opened (`closed_ep`: no endpoint yet for tcp, the endpoint
+    /// for ipc), then BIND_FAILED [errno] with the address as given
+    /// without its `tcp://` or `ipc://` (`socket_base_t::bind`).
+    fn bind_failed(&self, address: &str, e: Errno, fd: Option<i32>, closed_ep: &str) -> Errno {
+        let m = &self.shared.monitor;
+        if let Some(fd) = fd {
+            m.raise(events::CLOSED, fd as u64, || {
+                EndpointPair::bind(closed_ep, "")
+            });
+        }
+        m.raise(events::BIND_FAILED, e.0 as u64, || {
+            EndpointPair::bind(address, "")
+        });
+        e
     }
 
     /// Connects to `addr`.
@@ -99,6 +125,7 @@ impl Socket {
             Endpoint::Inproc(_) if self.already_connected(addr) => return Ok(()),
             Endpoint::Inproc(name) => {
                 let pipe_uid = inproc::connect(self, &name)?;
+                self.note_pipe_endpoints(pipe_uid, || EndpointPair::connect("", addr));
                 self.record(addr, RecKind::InprocConnect { pipe_uid });
                 return Ok(());
             }
@@ -109,10 +136,11 @@ impl Socket {
             return Ok(());
         }
         let opts = self.core.options.clone();
-        let c = engine::connect(target, &self.shared, &self.ctx, opts)?;
+        let c = engine::connect(target, addr, &self.shared, &self.ctx, opts)?;
         let pipe_uid = c.pipe.map(|(sock_end, direct)| {
             let uid = sock_end.id();
             self.attach_local(sock_end, Some(direct));
+            self.note_pipe_endpoints(uid, || EndpointPair::connect("", addr));
             uid
         });
         let started = c.started;

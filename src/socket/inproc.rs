@@ -44,6 +44,7 @@ fn accepted() -> PipeInfo {
         locally_initiated: false,
         connect_routing_id: None,
         direct_recv: None,
+        endpoints: None,
         origin: 0,
     }
 }

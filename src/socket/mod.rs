@@ -8,6 +8,7 @@
 mod endpoints;
 mod inproc;
 pub mod iov;
+mod monitor;
 pub mod pattern;
 pub mod strategy;
 pub mod types;
@@ -53,6 +54,9 @@ pub struct Socket {
     /// same order).
     direct_ids: Vec<PipeId>,
     direct_rx: Vec<Arc<dyn DirectReceiver>>,
+    /// Endpoints of pipes by pipe uid, for PIPES_STATS (kept only while
+    /// that event is monitored; see `monitor.rs`).
+    pipe_endpoints: std::collections::HashMap<u64, crate::io::monitor::EndpointPair>,
     /// Pipes of connections accepted by our listeners, with the listener's
     /// token (`PipeInfo::origin`), and the tokens of listeners unbound
     /// since: their late pipes are refused (zmq_unbind, see endpoints.rs).
@@ -97,6 +101,7 @@ impl Socket {
             registry_id: 0,
             direct_ids: Vec::new(),
             direct_rx: Vec::new(),
+            pipe_endpoints: Default::default(),
             origins: Vec::new(),
             unbound: Vec::new(),
         })
@@ -135,6 +140,9 @@ impl Socket {
         {
             info.connect_routing_id =
                 Some(std::mem::take(&mut self.core.options.connect_routing_id));
+        }
+        if let Some(pair) = info.endpoints.take() {
+            self.note_pipe_endpoints(pipe.id(), || pair);
         }
         let id = self.core.pipes.insert(pipe);
         if info.origin != 0 {
@@ -209,6 +217,7 @@ impl Socket {
             Command::Attach { pipe, info } => self.attach_pipe(pipe, info),
             Command::Stop => {
                 self.terminated = true;
+                self.stop_monitor();
             }
         }
     }
@@ -448,6 +457,7 @@ impl Socket {
                 locally_initiated: true,
                 connect_routing_id: None,
                 direct_recv,
+                endpoints: None,
                 origin: 0,
             },
         );

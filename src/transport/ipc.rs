@@ -107,14 +107,24 @@ fn unix_socket() -> Result<OwnedFd> {
 /// directory, EACCES, EADDRINUSE for a taken abstract name), ENAMETOOLONG
 /// or EINVAL for a bad name.
 pub fn listen(path: &str, o: &SockOpts) -> Result<IpcListener> {
+    listen_fd(path, o).map_err(|(e, _)| e)
+}
+
+/// [`listen`], telling on failure the number of the socket that was opened
+/// and closed again, if any (libzmq's monitor reports CLOSED for it before
+/// BIND_FAILED).
+pub fn listen_fd(
+    path: &str,
+    o: &SockOpts,
+) -> std::result::Result<IpcListener, (Errno, Option<i32>)> {
     if path.starts_with('*') {
-        let dir = make_wildcard_dir()?;
+        let dir = make_wildcard_dir().map_err(|e| (e, None))?;
         let file = dir.join("socket");
         let name = match file.to_str() {
             Some(n) => n.to_owned(),
             None => {
                 let _ = std::fs::remove_dir(&dir);
-                return Err(Errno::EINVAL);
+                return Err((Errno::EINVAL, None));
             }
         };
         return match bind_listen(&name, o) {
@@ -146,19 +156,15 @@ pub fn listen(path: &str, o: &SockOpts) -> Result<IpcListener> {
     })
 }
 
-fn bind_listen(path: &str, o: &SockOpts) -> Result<OwnedFd> {
-    let (sun, len) = sockaddr_un(path)?;
-    let fd = unix_socket()?;
+fn bind_listen(path: &str, o: &SockOpts) -> std::result::Result<OwnedFd, (Errno, Option<i32>)> {
+    let (sun, len) = sockaddr_un(path).map_err(|e| (e, None))?;
+    let fd = unix_socket().map_err(|e| (e, None))?;
+    let raw = fd.as_raw_fd();
     // SAFETY: `sun` holds a sockaddr_un of at least `len` bytes.
-    unsafe {
-        syscall!(bind(
-            fd.as_raw_fd(),
-            (&sun as *const libc::sockaddr_un).cast(),
-            len
-        ))
-    }?;
+    unsafe { syscall!(bind(raw, (&sun as *const libc::sockaddr_un).cast(), len)) }
+        .map_err(|e| (e, Some(raw)))?;
     // SAFETY: no pointer arguments.
-    unsafe { syscall!(listen(fd.as_raw_fd(), o.backlog)) }?;
+    unsafe { syscall!(listen(raw, o.backlog)) }.map_err(|e| (e, Some(raw)))?;
     Ok(fd)
 }
 
@@ -183,10 +189,18 @@ pub fn accept(listener: BorrowedFd<'_>) -> Result<Option<OwnedFd>> {
 /// file), ECONNREFUSED (nobody listening), EAGAIN (backlog full), … — the
 /// reactor schedules a reconnect.
 pub fn connect(path: &str) -> Result<(OwnedFd, bool)> {
-    let (sun, len) = sockaddr_un(path)?;
-    let fd = unix_socket()?;
-    let in_progress = sys::connect_nonblocking(fd.as_fd(), &sun, len)?;
-    Ok((fd, in_progress))
+    connect_fd(path).map_err(|(e, _)| e)
+}
+
+/// [`connect`], telling on failure the number of the socket that was
+/// opened and closed again, if any (libzmq's monitor reports CLOSED for it).
+pub fn connect_fd(path: &str) -> std::result::Result<(OwnedFd, bool), (Errno, Option<i32>)> {
+    let (sun, len) = sockaddr_un(path).map_err(|e| (e, None))?;
+    let fd = unix_socket().map_err(|e| (e, None))?;
+    match sys::connect_nonblocking(fd.as_fd(), &sun, len) {
+        Ok(in_progress) => Ok((fd, in_progress)),
+        Err(e) => Err((e, Some(fd.as_raw_fd()))),
+    }
 }
 
 /// After a connecting fd became writable: `Ok(())` or the error from SO_ERROR.

@@ -317,7 +317,22 @@ fn bind_raw(fd: BorrowedFd<'_>, a: &SocketAddr) -> Result<()> {
 /// for an ephemeral one). A non-local address gives EADDRNOTAVAIL, a taken
 /// port EADDRINUSE, a bad device ENODEV (or EPERM without CAP_NET_RAW).
 pub fn listen(addr: SocketAddr, o: &SockOpts) -> Result<(OwnedFd, SocketAddr)> {
-    let (fd, addr) = open_socket(addr)?;
+    listen_fd(addr, o).map_err(|(e, _)| e)
+}
+
+/// [`listen`], telling on failure the number of the socket that was opened
+/// and closed again, if any (libzmq's monitor reports CLOSED for it before
+/// BIND_FAILED).
+pub fn listen_fd(
+    addr: SocketAddr,
+    o: &SockOpts,
+) -> std::result::Result<(OwnedFd, SocketAddr), (Errno, Option<i32>)> {
+    let (fd, addr) = open_socket(addr).map_err(|e| (e, None))?;
+    let raw = fd.as_raw_fd();
+    listen_opened(fd, addr, o).map_err(|e| (e, Some(raw)))
+}
+
+fn listen_opened(fd: OwnedFd, addr: SocketAddr, o: &SockOpts) -> Result<(OwnedFd, SocketAddr)> {
     tune_socket_level(fd.as_fd(), addr.is_ipv6(), o)?;
     sys::setsockopt_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
     bind_raw(fd.as_fd(), &addr)?;
@@ -404,7 +419,28 @@ pub fn accept(listener: BorrowedFd<'_>, o: &SockOpts) -> Result<Option<(OwnedFd,
 /// `Ok((fd, false))`: connected at once. `Err`: failed now (ECONNREFUSED,
 /// ENETUNREACH, EADDRINUSE for the source, …); schedule a reconnect.
 pub fn connect(src: Option<SocketAddr>, dst: SocketAddr, o: &SockOpts) -> Result<(OwnedFd, bool)> {
-    let (fd, dst) = open_socket(dst)?;
+    connect_fd(src, dst, o).map_err(|(e, _)| e)
+}
+
+/// [`connect`], telling on failure the number of the socket that was
+/// opened and closed again because the connect failed at once, if any
+/// (libzmq's monitor reports CLOSED for it).
+pub fn connect_fd(
+    src: Option<SocketAddr>,
+    dst: SocketAddr,
+    o: &SockOpts,
+) -> std::result::Result<(OwnedFd, bool), (Errno, Option<i32>)> {
+    let (fd, dst) = open_socket(dst).map_err(|e| (e, None))?;
+    let raw = fd.as_raw_fd();
+    connect_opened(fd, src, dst, o).map_err(|e| (e, Some(raw)))
+}
+
+fn connect_opened(
+    fd: OwnedFd,
+    src: Option<SocketAddr>,
+    dst: SocketAddr,
+    o: &SockOpts,
+) -> Result<(OwnedFd, bool)> {
     tune(fd.as_fd(), o)?;
     if let Some(src) = src {
         sys::setsockopt_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;

@@ -308,6 +308,12 @@ impl Zmtp {
         self.phase == Phase::Ready
     }
 
+    /// Why the connection died, once `next_event` or `on_timer` failed
+    /// (the monitor's HANDSHAKE_FAILED_* events tell it).
+    pub fn failure(&self) -> Option<&Error> {
+        self.dead.as_ref()
+    }
+
     /// The peer, once [`Event::Ready`] has been returned.
     pub fn peer(&self) -> Option<&PeerInfo> {
         self.peer.as_ref()
