@@ -15,8 +15,9 @@
 //! - unknown options, write-only options on read, and options of transports
 //!   that are not built (WSS, NORM, VMCI) give EINVAL;
 //! - the security options whose mechanism is not built yet give ENOTSUP on
-//!   write (see [`SECURITY_BUILT`], [`GSSAPI_BUILT`]); they read back their
-//!   defaults.
+//!   write (see [`SECURITY_BUILT`]); they read back their defaults;
+//! - the GSSAPI options give EINVAL on write and read, as in a libzmq built
+//!   without GSSAPI (the PyPI wheel's; `zmq_has("gssapi")` is 0).
 //!
 //! C passes `(NULL, 0)` to reset some string options; [`Options::set`] treats
 //! an empty value as that NULL. [`Options::set_nullable`] keeps the
@@ -39,7 +40,8 @@ use crate::transport::SockOpts;
 /// setters return ENOTSUP; the validation below is complete and tested, so
 /// enabling them is this one switch.
 pub const SECURITY_BUILT: bool = false;
-/// GSSAPI is implemented (never planned so far): its setters return ENOTSUP.
+/// GSSAPI is implemented (never planned so far). While false its options
+/// are unknown (EINVAL on set and get), as in libzmq built without it.
 pub const GSSAPI_BUILT: bool = false;
 /// The VMCI transport exists. libzmq built without it gives EINVAL for the
 /// VMCI options, as we do while this is false.
