@@ -192,6 +192,7 @@ macro_rules! ctests {
 
 ctests! {
     test_abi_constants,
+    test_accept_filters,
     test_atomic_counter,
     test_ctx_term,
     test_errors,

@@ -361,6 +361,8 @@ impl Session {
             if !e.peer_address.is_empty() {
                 meta.set("Peer-Address", e.peer_address.as_bytes());
             }
+            // ZMQ_SRCFD reads it back (libzmq's "__fd" property).
+            meta.set("__fd", e.raw_fd().to_string().as_bytes());
             e.ready = true;
             e.zmtp.set_msg_metadata(Some(meta));
         }
