@@ -242,7 +242,7 @@ pub fn peer_allowed(fd: BorrowedFd<'_>, uids: &[u32], gids: &[u32], pids: &[i32]
         return false;
     };
     gids.iter()
-        .any(|&g| group_members(g).iter().any(|m| *m == user))
+        .any(|&g| group_members(g).contains(&user))
 }
 
 /// Grows a buffer for the `get*_r` functions while they answer ERANGE.
