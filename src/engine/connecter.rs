@@ -2,13 +2,21 @@
 //! non-blocking connect, and how long to wait before the next attempt
 //! (RECONNECT_IVL, RECONNECT_IVL_MAX backoff, CONNECT_TIMEOUT).
 //!
+//! With ZMQ_SOCKS_PROXY a tcp connect goes to the proxy and then runs the
+//! SOCKS5 handshake ([`crate::transport::socks`]) on the non-blocking fd,
+//! one step per readiness event ([`Connecter::advance`]); the attempt is
+//! established only once the proxy has connected to the target. The
+//! handshake's failure is a failed connect (the session reconnects).
+//!
 //! It holds no fd and no timer: the session starts attempts with
 //! [`Connecter::start`], arms the reactor's timers with the durations it is
 //! given, and reports the outcome ([`Connecter::established`]).
 
-use crate::error::Result;
+use crate::error::{Errno, Result};
+use crate::io::reactor::{READABLE, WRITABLE};
 use crate::options::Options;
-use crate::transport::{ipc, tcp, SockOpts};
+use crate::transport::socks::Socks5;
+use crate::transport::{ipc, sys, tcp, SockOpts};
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
@@ -40,6 +48,19 @@ pub(super) struct Connecter {
     connect_timeout: i32,
     /// The next wait while backing off.
     backoff: Duration,
+    /// ZMQ_SOCKS_PROXY (`host:port`) and credentials; tcp only.
+    socks: Option<SocksProxy>,
+    /// The SOCKS handshake of the attempt under way, once the proxy's TCP
+    /// connection is up.
+    handshake: Option<Socks5>,
+    /// The attempt's TCP connection to the proxy is up.
+    proxy_up: bool,
+}
+
+struct SocksProxy {
+    proxy: String,
+    username: String,
+    password: String,
 }
 
 impl Connecter {
@@ -52,6 +73,13 @@ impl Connecter {
             ivl_max: opts.reconnect_ivl_max,
             connect_timeout: opts.connect_timeout,
             backoff: ms(opts.reconnect_ivl),
+            socks: (!opts.socks_proxy.is_empty()).then(|| SocksProxy {
+                proxy: opts.socks_proxy.clone(),
+                username: opts.socks_username.clone(),
+                password: opts.socks_password.clone(),
+            }),
+            handshake: None,
+            proxy_up: false,
         }
     }
 
@@ -59,15 +87,28 @@ impl Connecter {
         matches!(self.addr, Addr::Tcp(_))
     }
 
-    /// Starts a non-blocking connect.
-    pub fn start(&self) -> Result<Attempt> {
-        let (fd, in_progress, peer_address) = match &self.addr {
-            Addr::Tcp(a) => {
+    /// Starts a non-blocking connect (to the SOCKS proxy, if one is set:
+    /// reported in progress, so that [`advance`](Self::advance) runs the
+    /// handshake).
+    pub fn start(&mut self) -> Result<Attempt> {
+        self.handshake = None;
+        self.proxy_up = false;
+        let (fd, in_progress, peer_address) = match (&self.addr, &self.socks) {
+            (Addr::Tcp(a), Some(p)) => {
+                // Checked on each attempt, as libzmq resolves it each time.
+                let proxy = tcp::parse_connect(&p.proxy)?;
+                let (_, dst) = tcp::resolve_connect(&proxy, self.ipv6)?;
+                let hs = Socks5::new(&a.host, a.port, &p.username, &p.password)?;
+                let (fd, _) = tcp::connect(None, dst, &self.so)?;
+                self.handshake = Some(hs);
+                (fd, true, tcp::peer_address(&dst))
+            }
+            (Addr::Tcp(a), None) => {
                 let (src, dst) = tcp::resolve_connect(a, self.ipv6)?;
                 let (fd, p) = tcp::connect(src, dst, &self.so)?;
                 (fd, p, tcp::peer_address(&dst))
             }
-            Addr::Ipc(path) => {
+            (Addr::Ipc(path), _) => {
                 let (fd, p) = ipc::connect(path)?;
                 (fd, p, String::new())
             }
@@ -84,9 +125,27 @@ impl Connecter {
         (self.connect_timeout > 0).then(|| ms(self.connect_timeout))
     }
 
-    /// A pending connect finished: did it succeed?
-    pub fn finish(&self, fd: &OwnedFd) -> Result<()> {
-        tcp::finish_connect(fd.as_fd())
+    /// The connecting fd is ready: `Ok(None)` when the connection is
+    /// established (for a SOCKS proxy: the handshake is done), `Ok(Some(
+    /// interest))` to wait for READABLE or WRITABLE and call again, `Err`
+    /// when the attempt failed.
+    pub fn advance(&mut self, fd: &OwnedFd) -> Result<Option<u32>> {
+        let Some(hs) = self.handshake.as_mut() else {
+            return tcp::finish_connect(fd.as_fd()).map(|()| None);
+        };
+        // The TCP connect to the proxy completes before any byte is sent.
+        if !self.proxy_up {
+            if let Err(e) = tcp::finish_connect(fd.as_fd()) {
+                self.handshake = None;
+                return Err(e);
+            }
+            self.proxy_up = true;
+        }
+        let step = drive(hs, fd);
+        if !matches!(step, Ok(Some(_))) {
+            self.handshake = None;
+        }
+        step
     }
 
     /// The connection is up: tune it, reset the backoff. Returns the peer
@@ -119,6 +178,31 @@ impl Connecter {
         let cur = self.backoff;
         self.backoff = (cur * 2).min(max);
         Some(cur.min(max))
+    }
+}
+
+/// Runs the SOCKS handshake as far as the fd allows without blocking.
+fn drive(hs: &mut Socks5, fd: &OwnedFd) -> Result<Option<u32>> {
+    let mut buf = [0u8; 262];
+    loop {
+        if !hs.output().is_empty() {
+            match sys::write(fd.as_fd(), hs.output()) {
+                Ok(n) => hs.advance_output(n),
+                Err(Errno::EAGAIN) => return Ok(Some(WRITABLE)),
+                Err(e) => return Err(e),
+            }
+            continue;
+        }
+        if hs.is_done() {
+            return Ok(None);
+        }
+        let want = hs.want().min(buf.len());
+        match sys::read(fd.as_fd(), &mut buf[..want]) {
+            Ok(0) => return Err(Errno::ECONNRESET),
+            Ok(n) => hs.input(&buf[..n])?,
+            Err(Errno::EAGAIN) => return Ok(Some(READABLE)),
+            Err(e) => return Err(e),
+        }
     }
 }
 

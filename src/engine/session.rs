@@ -236,7 +236,7 @@ impl Session {
 
     /// Starts a connection attempt.
     fn start_connect(&mut self, r: &mut Reactor) {
-        let Kind::Connect(c) = &self.kind else {
+        let Kind::Connect(c) = &mut self.kind else {
             return;
         };
         let a = match c.start() {
@@ -578,15 +578,16 @@ impl Session {
     fn on_fd_ready(&mut self, r: &mut Reactor, _token: u64, events: u32) {
         let connecting = self.engine.as_ref().is_some_and(|e| e.connecting);
         if connecting {
-            let ok = match (&self.kind, self.engine.as_ref()) {
-                (Kind::Connect(c), Some(e)) => c.finish(&e.fd).is_ok(),
-                _ => false,
+            // Ok(Some(interest)): a SOCKS handshake waits for the fd.
+            let step = match (&mut self.kind, self.engine.as_ref()) {
+                (Kind::Connect(c), Some(e)) => c.advance(&e.fd),
+                _ => Err(crate::error::Errno::EINVAL),
             };
-            if !ok {
-                self.engine_error(r);
-                return;
+            match step {
+                Ok(None) => self.connected(r),
+                Ok(Some(want)) => self.set_interest(r, want),
+                Err(_) => self.engine_error(r),
             }
-            self.connected(r);
             return;
         }
         if events & WRITABLE != 0 {

@@ -241,8 +241,7 @@ pub fn peer_allowed(fd: BorrowedFd<'_>, uids: &[u32], gids: &[u32], pids: &[i32]
     let Some(user) = user_name(c.uid) else {
         return false;
     };
-    gids.iter()
-        .any(|&g| group_members(g).contains(&user))
+    gids.iter().any(|&g| group_members(g).contains(&user))
 }
 
 /// Grows a buffer for the `get*_r` functions while they answer ERANGE.

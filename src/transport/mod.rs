@@ -11,11 +11,13 @@
 //!   socket tuning, Peer-Address (M4).
 //! - [`ipc`]: Unix-domain listen/accept/connect, `*` wildcard and `@abstract`
 //!   names (N4, N5).
+//! - [`socks`]: the SOCKS5 client handshake (sans-IO) for ZMQ_SOCKS_PROXY.
 //! - inproc has no OS side; [`Endpoint::Inproc`] carries its name.
 //! - [`sys`]: the engine's read/write/writev and socket calls (over
 //!   [`crate::sys`]'s `syscall!`).
 
 pub mod ipc;
+pub mod socks;
 pub mod sys;
 pub mod tcp;
 
