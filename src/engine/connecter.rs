@@ -49,10 +49,10 @@ pub(super) struct Connecter {
     /// The next wait while backing off.
     backoff: Duration,
     /// ZMQ_SOCKS_PROXY (`host:port`) and credentials; tcp only.
-    socks: Option<SocksProxy>,
+    socks: Option<Box<SocksProxy>>,
     /// The SOCKS handshake of the attempt under way, once the proxy's TCP
     /// connection is up.
-    handshake: Option<Socks5>,
+    handshake: Option<Box<Socks5>>,
     /// The attempt's TCP connection to the proxy is up.
     proxy_up: bool,
 }
@@ -73,11 +73,11 @@ impl Connecter {
             ivl_max: opts.reconnect_ivl_max,
             connect_timeout: opts.connect_timeout,
             backoff: ms(opts.reconnect_ivl),
-            socks: (!opts.socks_proxy.is_empty()).then(|| SocksProxy {
+            socks: (!opts.socks_proxy.is_empty()).then(|| Box::new(SocksProxy {
                 proxy: opts.socks_proxy.clone(),
                 username: opts.socks_username.clone(),
                 password: opts.socks_password.clone(),
-            }),
+            })),
             handshake: None,
             proxy_up: false,
         }
@@ -100,7 +100,7 @@ impl Connecter {
                 let (_, dst) = tcp::resolve_connect(&proxy, self.ipv6)?;
                 let hs = Socks5::new(&a.host, a.port, &p.username, &p.password)?;
                 let (fd, _) = tcp::connect(None, dst, &self.so)?;
-                self.handshake = Some(hs);
+                self.handshake = Some(Box::new(hs));
                 (fd, true, tcp::peer_address(&dst))
             }
             (Addr::Tcp(a), None) => {
