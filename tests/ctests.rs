@@ -225,6 +225,7 @@ ctests! {
     test_timeouts,
     test_timers,
     test_unbind_disconnect,
+    test_use_fd,
     test_xpub,
     test_z85,
 }

@@ -73,11 +73,13 @@ impl Connecter {
             ivl_max: opts.reconnect_ivl_max,
             connect_timeout: opts.connect_timeout,
             backoff: ms(opts.reconnect_ivl),
-            socks: (!opts.socks_proxy.is_empty()).then(|| Box::new(SocksProxy {
-                proxy: opts.socks_proxy.clone(),
-                username: opts.socks_username.clone(),
-                password: opts.socks_password.clone(),
-            })),
+            socks: (!opts.socks_proxy.is_empty()).then(|| {
+                Box::new(SocksProxy {
+                    proxy: opts.socks_proxy.clone(),
+                    username: opts.socks_username.clone(),
+                    password: opts.socks_password.clone(),
+                })
+            }),
             handshake: None,
             proxy_up: false,
         }

@@ -67,13 +67,23 @@ impl Socket {
         let opts = self.core.options.clone();
         let so = opts.sock_opts();
         let (bound, uri) = match transport::parse(addr)? {
+            // ZMQ_USE_FD: the application's listening socket (tcp: the
+            // address is ignored; ipc: only named), as libzmq.
+            Endpoint::Tcp(_) if opts.use_fd >= 0 => {
+                let (fd, actual) = tcp::adopt(opts.use_fd)?;
+                (Bound::Tcp(fd), tcp::endpoint_string(&actual))
+            }
             Endpoint::Tcp(a) => {
                 let sa = tcp::resolve_bind(&a, opts.ipv6)?;
                 let (fd, actual) = tcp::listen(sa, &so)?;
                 (Bound::Tcp(fd), tcp::endpoint_string(&actual))
             }
             Endpoint::Ipc(p) => {
-                let l = ipc::listen(&p, &so)?;
+                let l = if opts.use_fd >= 0 {
+                    ipc::adopt(opts.use_fd, &p)?
+                } else {
+                    ipc::listen(&p, &so)?
+                };
                 let uri = l.endpoint.clone();
                 (Bound::Ipc(l), uri)
             }

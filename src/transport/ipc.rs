@@ -146,6 +146,20 @@ pub fn listen(path: &str, o: &SockOpts) -> Result<IpcListener> {
     })
 }
 
+/// ZMQ_USE_FD: an ipc listener on the application's listening socket
+/// `raw` (see [`sys::adopt_listener`]). As libzmq, `path` is only checked
+/// and named in LAST_ENDPOINT (`*` is not expanded); nothing is bound or
+/// unlinked: the file is the application's.
+pub fn adopt(raw: i32, path: &str) -> Result<IpcListener> {
+    sockaddr_un(path)?;
+    let fd = sys::adopt_listener(raw)?;
+    Ok(IpcListener {
+        fd,
+        endpoint: format!("ipc://{path}"),
+        wildcard: None,
+    })
+}
+
 fn bind_listen(path: &str, o: &SockOpts) -> Result<OwnedFd> {
     let (sun, len) = sockaddr_un(path)?;
     let fd = unix_socket()?;

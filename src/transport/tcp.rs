@@ -324,6 +324,15 @@ pub fn listen(addr: SocketAddr, o: &SockOpts) -> Result<(OwnedFd, SocketAddr)> {
     Ok((fd, actual))
 }
 
+/// ZMQ_USE_FD: a tcp listener on the application's listening socket `raw`
+/// (see [`sys::adopt_listener`]); the bind address is ignored, as in
+/// libzmq. Returns the fd and its local address (LAST_ENDPOINT).
+pub fn adopt(raw: i32) -> Result<(OwnedFd, SocketAddr)> {
+    let fd = sys::adopt_listener(raw)?;
+    let actual = sys::local_addr(fd.as_fd())?;
+    Ok((fd, actual))
+}
+
 /// Formats an address as its numeric host, IPv6 with `%zone` when scoped
 /// (what getnameinfo with NI_NUMERICHOST gives).
 fn numeric_host(a: &SocketAddr) -> String {
