@@ -219,6 +219,7 @@ ctests! {
     test_recv_truncate,
     test_reqrep_fsm,
     test_router,
+    test_sockopt_effects,
     test_socks,
     test_socket_pairs,
     test_tcp_addresses,

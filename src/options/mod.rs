@@ -186,6 +186,7 @@ impl Options {
             ipv6: self.ipv6,
             bindtodevice: (!self.bindtodevice.is_empty()).then(|| self.bindtodevice.clone()),
             priority: self.priority,
+            busy_poll: self.busy_poll,
         }
     }
 

@@ -136,6 +136,8 @@ pub struct SockOpts {
     pub bindtodevice: Option<String>,
     /// ZMQ_PRIORITY (SO_PRIORITY), 0 = OS default.
     pub priority: i32,
+    /// ZMQ_BUSY_POLL (SO_BUSY_POLL, µs) on tcp connections, 0 = OS default.
+    pub busy_poll: i32,
 }
 
 impl Default for SockOpts {
@@ -153,6 +155,7 @@ impl Default for SockOpts {
             ipv6: false,
             bindtodevice: None,
             priority: 0,
+            busy_poll: 0,
         }
     }
 }
