@@ -216,6 +216,7 @@ ctests! {
     test_pubsub_filter,
     test_reconnect,
     test_reconnect_options,
+    test_reconnect_stop,
     test_recv_truncate,
     test_reqrep_fsm,
     test_router,

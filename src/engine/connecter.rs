@@ -12,6 +12,7 @@
 //! [`Connecter::start`], arms the reactor's timers with the durations it is
 //! given, and reports the outcome ([`Connecter::established`]).
 
+use crate::constants::{ZMQ_RECONNECT_STOP_CONN_REFUSED, ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED};
 use crate::error::{Errno, Result};
 use crate::io::reactor::{READABLE, WRITABLE};
 use crate::options::Options;
@@ -55,6 +56,11 @@ pub(super) struct Connecter {
     handshake: Option<Box<Socks5>>,
     /// The attempt's TCP connection to the proxy is up.
     proxy_up: bool,
+    /// ZMQ_RECONNECT_STOP bits (draft): stop on ECONNREFUSED, on a failed
+    /// handshake.
+    reconnect_stop: i32,
+    /// A RECONNECT_STOP condition happened: no further attempt.
+    stopped: bool,
 }
 
 struct SocksProxy {
@@ -82,6 +88,8 @@ impl Connecter {
             }),
             handshake: None,
             proxy_up: false,
+            reconnect_stop: opts.reconnect_stop,
+            stopped: false,
         }
     }
 
@@ -93,6 +101,14 @@ impl Connecter {
     /// reported in progress, so that [`advance`](Self::advance) runs the
     /// handshake).
     pub fn start(&mut self) -> Result<Attempt> {
+        let r = self.start_attempt();
+        if let Err(e) = &r {
+            self.failed(*e);
+        }
+        r
+    }
+
+    fn start_attempt(&mut self) -> Result<Attempt> {
         self.handshake = None;
         self.proxy_up = false;
         let (fd, in_progress, peer_address) = match (&self.addr, &self.socks) {
@@ -132,6 +148,14 @@ impl Connecter {
     /// interest))` to wait for READABLE or WRITABLE and call again, `Err`
     /// when the attempt failed.
     pub fn advance(&mut self, fd: &OwnedFd) -> Result<Option<u32>> {
+        let step = self.advance_attempt(fd);
+        if let Err(e) = &step {
+            self.failed(*e);
+        }
+        step
+    }
+
+    fn advance_attempt(&mut self, fd: &OwnedFd) -> Result<Option<u32>> {
         let Some(hs) = self.handshake.as_mut() else {
             return tcp::finish_connect(fd.as_fd()).map(|()| None);
         };
@@ -150,6 +174,23 @@ impl Connecter {
         step
     }
 
+    /// The connection broke (or was refused) before the ZMTP handshake
+    /// completed: with ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED there is no
+    /// further attempt (libzmq treats it as a protocol error).
+    pub fn handshake_failed(&mut self) {
+        if self.reconnect_stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 {
+            self.stopped = true;
+        }
+    }
+
+    /// An attempt failed with `e`: ZMQ_RECONNECT_STOP_CONN_REFUSED stops
+    /// reconnecting after ECONNREFUSED.
+    fn failed(&mut self, e: Errno) {
+        if e == Errno::ECONNREFUSED && self.reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0 {
+            self.stopped = true;
+        }
+    }
+
     /// The connection is up: tune it, reset the backoff. Returns the peer
     /// address if only now known (ipc: the peer's pid/uid), else None.
     pub fn established(&mut self, fd: &OwnedFd) -> Option<String> {
@@ -163,11 +204,11 @@ impl Connecter {
     }
 
     /// How long to wait before the next attempt; None: do not reconnect
-    /// (RECONNECT_IVL ≤ 0). With RECONNECT_IVL_MAX > 0 the wait doubles
+    /// (RECONNECT_IVL ≤ 0, or a RECONNECT_STOP condition happened). With RECONNECT_IVL_MAX > 0 the wait doubles
     /// from RECONNECT_IVL up to that maximum; otherwise it is drawn from
     /// [ivl, 2·ivl).
     pub fn next_wait(&mut self) -> Option<Duration> {
-        if self.ivl <= 0 {
+        if self.ivl <= 0 || self.stopped {
             return None;
         }
         let base = ms(self.ivl);
@@ -248,6 +289,30 @@ mod tests {
     fn no_reconnect_without_an_interval() {
         assert_eq!(connecter(0, 0).next_wait(), None);
         assert_eq!(connecter(-1, 500).next_wait(), None);
+    }
+
+    #[test]
+    fn reconnect_stop_conditions_end_the_retries() {
+        let mut o = Options::new(crate::zmtp::socket_types::DEALER, true);
+        o.reconnect_stop = ZMQ_RECONNECT_STOP_CONN_REFUSED;
+        let dir = std::env::temp_dir().join(format!("zmq-rs-stop-{}", std::process::id()));
+        let path = dir.with_extension("sock");
+        let _l = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        drop(_l); // the file stays: connecting is refused
+        let mut c = Connecter::new(Addr::Ipc(path.to_string_lossy().into()), &o);
+        assert!(c.start().is_err());
+        assert_eq!(c.next_wait(), None);
+        let _ = std::fs::remove_file(&path);
+        // Another error (no such file) does not stop it.
+        let mut c = Connecter::new(Addr::Ipc("/nonexistent/x".into()), &o);
+        assert!(c.start().is_err());
+        assert!(c.next_wait().is_some());
+        c.handshake_failed();
+        assert!(c.next_wait().is_some());
+        o.reconnect_stop = ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED;
+        let mut c = Connecter::new(Addr::Ipc("/nonexistent/x".into()), &o);
+        c.handshake_failed();
+        assert_eq!(c.next_wait(), None);
     }
 
     #[test]

@@ -308,6 +308,13 @@ impl Session {
 
     /// The connection failed or was closed by the peer.
     fn engine_error(&mut self, r: &mut Reactor) {
+        let in_handshake = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| !e.connecting && !e.ready);
+        if let (true, Kind::Connect(c)) = (in_handshake, &mut self.kind) {
+            c.handshake_failed();
+        }
         self.drop_engine(r);
         if let Some(p) = self.pipe.as_mut() {
             p.rollback();
