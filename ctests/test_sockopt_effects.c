@@ -2,7 +2,8 @@
  * each test reads the option back from the connection's fd, which
  * zmq_msg_get (ZMQ_SRCFD) gives for a message received on it (both the
  * accepted and the connecting end). Also: SRCFD itself, BINDTODEVICE
- * ("lo" works, a missing device is ENODEV), MAXMSGSIZE, IPV4ONLY, and
+ * ("lo" works, a missing device is ENODEV), BACKLOG (read back with
+ * sock_diag), MAXMSGSIZE, IPV4ONLY, and
  * ZMQ_METADATA properties seen by the peer with zmq_msg_gets. */
 #include "testutil.h"
 
@@ -11,6 +12,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #ifndef ZMQ_METADATA
 #define ZMQ_METADATA 95
@@ -210,6 +214,67 @@ static void bindtodevice (void *ctx)
     close_socket (rep);
 }
 
+/* The listen(2) backlog of the IPv4 tcp listener on `port`, from the
+ * kernel's sock_diag (idiag_wqueue of a listening socket), or -1. */
+static int listen_backlog (int port)
+{
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 req;
+    } rq;
+    char buf[16384];
+    int nl = socket (AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG), found = -1;
+    if (nl < 0)
+        return -1;
+    memset (&rq, 0, sizeof rq);
+    rq.nlh.nlmsg_len = sizeof rq;
+    rq.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    rq.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    rq.req.sdiag_family = AF_INET;
+    rq.req.sdiag_protocol = IPPROTO_TCP;
+    rq.req.idiag_states = 1 << 10; /* TCP_LISTEN */
+    if (send (nl, &rq, sizeof rq, 0) != (ssize_t) sizeof rq) {
+        close (nl);
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = recv (nl, buf, sizeof buf, 0);
+        struct nlmsghdr *h = (struct nlmsghdr *) buf;
+        if (n <= 0)
+            break;
+        for (; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n)) {
+            struct inet_diag_msg *m;
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+                close (nl);
+                return found;
+            }
+            m = (struct inet_diag_msg *) NLMSG_DATA (h);
+            if (ntohs (m->id.idiag_sport) == port)
+                found = (int) m->idiag_wqueue;
+        }
+    }
+    close (nl);
+    return found;
+}
+
+/* BACKLOG is the listener's listen(2) backlog (default 100). */
+static void backlog (void *ctx)
+{
+    char ep[256];
+    void *s = test_socket (ctx, ZMQ_PULL);
+    bind_loopback (s, ep, sizeof ep);
+    if (listen_backlog (atoi (strrchr (ep, ':') + 1)) < 0) {
+        printf ("backlog: skipped (no sock_diag)\n");
+        close_socket (s);
+        return;
+    }
+    CHECK_EQ (listen_backlog (atoi (strrchr (ep, ':') + 1)), 100);
+    set_int (s, ZMQ_BACKLOG, 7);
+    bind_loopback (s, ep, sizeof ep);
+    CHECK_EQ (listen_backlog (atoi (strrchr (ep, ':') + 1)), 7);
+    close_socket (s);
+}
+
 /* MAXMSGSIZE: a message at the limit arrives; one byte over closes that
  * connection and the message is never delivered. (The limit also applies
  * to the handshake's READY command: keep it above that.) */
@@ -302,6 +367,7 @@ int main (void)
     busy_poll (ctx);
 #endif
     bindtodevice (ctx);
+    backlog (ctx);
     maxmsgsize (ctx);
     ipv4only (ctx);
     metadata (ctx);
