@@ -322,6 +322,35 @@ static void ipv4only (void *ctx)
     close_socket (s);
 }
 
+/* AFFINITY picks the I/O threads a socket's connections may use (a bit
+ * per thread): with 2 threads, bit 1 works and bit 2 alone is EMTHREAD. */
+static void affinity (void)
+{
+    char ep[256];
+    uint64_t mask;
+    void *ctx = zmq_ctx_new ();
+    void *pull, *push;
+    CHECK (ctx != NULL);
+    CHECK_RC (zmq_ctx_set (ctx, ZMQ_IO_THREADS, 2));
+    pull = test_socket (ctx, ZMQ_PULL);
+    push = test_socket (ctx, ZMQ_PUSH);
+    mask = 2;
+    CHECK_RC (zmq_setsockopt (pull, ZMQ_AFFINITY, &mask, sizeof mask));
+    bind_loopback (pull, ep, sizeof ep);
+    mask = 4;
+    CHECK_RC (zmq_setsockopt (push, ZMQ_AFFINITY, &mask, sizeof mask));
+    CHECK_ERR (zmq_connect (push, ep), EMTHREAD);
+    CHECK_ERR (zmq_bind (push, "tcp://127.0.0.1:*"), EMTHREAD);
+    mask = 5; /* threads 0 and 2: thread 0 exists */
+    CHECK_RC (zmq_setsockopt (push, ZMQ_AFFINITY, &mask, sizeof mask));
+    CHECK_RC (zmq_connect (push, ep));
+    SEND_STR (push, "aff", 0);
+    RECV_STR (pull, "aff", 0);
+    close_socket (push);
+    close_socket (pull);
+    term_ctx (ctx);
+}
+
 /* ZMQ_METADATA: "X-" properties travel in READY; the first value set for
  * a name wins; libzmq's validation of the "name:value" form. */
 static void metadata (void *ctx)
@@ -371,6 +400,7 @@ int main (void)
     maxmsgsize (ctx);
     ipv4only (ctx);
     metadata (ctx);
+    affinity ();
     term_ctx (ctx);
     printf ("test_sockopt_effects: ok\n");
     return 0;
