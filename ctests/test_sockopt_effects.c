@@ -384,6 +384,31 @@ static void metadata (void *ctx)
     close_socket (router);
 }
 
+/* GSSAPI: answered as libzmq built without it (zmq_has 0, EINVAL on set
+ * and get); a libzmq built with it (Debian's) keeps the values. */
+static void gssapi (void *ctx)
+{
+    int one = 1, v = 0;
+    size_t len = sizeof v;
+    void *s = test_socket (ctx, ZMQ_DEALER);
+    if (zmq_has ("gssapi")) {
+        CHECK_RC (zmq_setsockopt (s, ZMQ_GSSAPI_PLAINTEXT, &one, sizeof one));
+        CHECK_RC (zmq_getsockopt (s, ZMQ_GSSAPI_PLAINTEXT, &v, &len));
+        CHECK_EQ (v, 1);
+    } else {
+        CHECK_ERR (zmq_setsockopt (s, ZMQ_GSSAPI_SERVER, &one, sizeof one), EINVAL);
+        CHECK_ERR (zmq_setsockopt (s, ZMQ_GSSAPI_PLAINTEXT, &one, sizeof one), EINVAL);
+        CHECK_ERR (zmq_setsockopt (s, ZMQ_GSSAPI_PRINCIPAL, "p", 1), EINVAL);
+        CHECK_ERR (zmq_getsockopt (s, ZMQ_GSSAPI_SERVER, &v, &len), EINVAL);
+        CHECK_ERR (zmq_getsockopt (s, ZMQ_GSSAPI_PLAINTEXT, &v, &len), EINVAL);
+        CHECK_EQ (get_int (s, ZMQ_MECHANISM), ZMQ_NULL);
+    }
+#ifndef ZMQ_CTESTS_SYSTEM
+    CHECK_EQ (zmq_has ("gssapi"), 0);
+#endif
+    close_socket (s);
+}
+
 int main (void)
 {
     void *ctx;
@@ -400,6 +425,7 @@ int main (void)
     maxmsgsize (ctx);
     ipv4only (ctx);
     metadata (ctx);
+    gssapi (ctx);
     affinity ();
     term_ctx (ctx);
     printf ("test_sockopt_effects: ok\n");
