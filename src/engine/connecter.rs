@@ -12,16 +12,22 @@
 //! [`Connecter::start`], arms the reactor's timers with the durations it is
 //! given, and reports the outcome ([`Connecter::established`]).
 
-use crate::constants::{ZMQ_RECONNECT_STOP_CONN_REFUSED, ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED};
+use crate::constants::{
+    ZMQ_RECONNECT_STOP_AFTER_DISCONNECT, ZMQ_RECONNECT_STOP_CONN_REFUSED,
+    ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED,
+};
 use crate::error::{Errno, Result};
 use crate::io::reactor::{READABLE, WRITABLE};
 use crate::options::Options;
 use crate::transport::socks::Socks5;
 use crate::transport::{ipc, sys, tcp, SockOpts};
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where a connecting session goes.
+#[derive(Clone)]
 pub enum Addr {
     Tcp(tcp::ConnectAddr),
     Ipc(String),
@@ -61,6 +67,8 @@ pub(super) struct Connecter {
     reconnect_stop: i32,
     /// A RECONNECT_STOP condition happened: no further attempt.
     stopped: bool,
+    /// The socket saw a `zmq_disconnect` (RECONNECT_STOP_AFTER_DISCONNECT).
+    socket_disconnected: Arc<AtomicBool>,
 }
 
 struct SocksProxy {
@@ -90,6 +98,7 @@ impl Connecter {
             proxy_up: false,
             reconnect_stop: opts.reconnect_stop,
             stopped: false,
+            socket_disconnected: opts.disconnected.clone(),
         }
     }
 
@@ -184,9 +193,18 @@ impl Connecter {
     }
 
     /// An attempt failed with `e`: ZMQ_RECONNECT_STOP_CONN_REFUSED stops
-    /// reconnecting after ECONNREFUSED.
+    /// reconnecting after ECONNREFUSED;
+    /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT stops an ipc connecter refused
+    /// after the socket saw a `zmq_disconnect` (libzmq's ipc_connecter).
     fn failed(&mut self, e: Errno) {
-        if e == Errno::ECONNREFUSED && self.reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0 {
+        if e != Errno::ECONNREFUSED {
+            return;
+        }
+        let stop = self.reconnect_stop;
+        let after_disconnect = stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0
+            && matches!(self.addr, Addr::Ipc(_))
+            && self.socket_disconnected.load(Ordering::Relaxed);
+        if stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0 || after_disconnect {
             self.stopped = true;
         }
     }
@@ -299,9 +317,20 @@ mod tests {
         let path = dir.with_extension("sock");
         let _l = std::os::unix::net::UnixListener::bind(&path).unwrap();
         drop(_l); // the file stays: connecting is refused
-        let mut c = Connecter::new(Addr::Ipc(path.to_string_lossy().into()), &o);
+        let refused = Addr::Ipc(path.to_string_lossy().into());
+        let mut c = Connecter::new(refused.clone(), &o);
         assert!(c.start().is_err());
         assert_eq!(c.next_wait(), None);
+        // AFTER_DISCONNECT: a refused ipc connect stops only once the
+        // socket has seen a zmq_disconnect.
+        o.reconnect_stop = ZMQ_RECONNECT_STOP_AFTER_DISCONNECT;
+        let mut c = Connecter::new(refused.clone(), &o);
+        assert!(c.start().is_err());
+        assert!(c.next_wait().is_some());
+        o.disconnected.store(true, Ordering::Relaxed);
+        assert!(c.start().is_err());
+        assert_eq!(c.next_wait(), None);
+        o.reconnect_stop = ZMQ_RECONNECT_STOP_CONN_REFUSED;
         let _ = std::fs::remove_file(&path);
         // Another error (no such file) does not stop it.
         let mut c = Connecter::new(Addr::Ipc("/nonexistent/x".into()), &o);

@@ -168,6 +168,10 @@ pub struct Options {
     pub invert_matching: bool,
     /// ZMQ_ROUTER_NOTIFY bits (ROUTER only; readable on every socket).
     pub router_notify: i32,
+    /// Set once `zmq_disconnect` succeeded on this socket; shared by every
+    /// copy of these options (its connecters read it for
+    /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT, libzmq's `is_disconnected`).
+    pub disconnected: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Options {
@@ -277,6 +281,7 @@ impl Options {
             ipc_pid_accept_filters: Vec::new(),
             invert_matching: false,
             router_notify: 0,
+            disconnected: Default::default(),
         }
     }
 

@@ -160,6 +160,10 @@ impl Socket {
         if gone.is_empty() {
             return Err(Errno::ENOENT);
         }
+        // ZMQ_RECONNECT_STOP_AFTER_DISCONNECT: the other connecters stop on
+        // their next refused ipc connect (libzmq's `is_disconnected`).
+        let disconnected = &self.core.options.disconnected;
+        disconnected.store(true, std::sync::atomic::Ordering::Relaxed);
         for rec in gone {
             match rec.kind {
                 RecKind::Session { started, pipe_uid } => {
