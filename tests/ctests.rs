@@ -230,5 +230,6 @@ ctests! {
     test_unbind_disconnect,
     test_use_fd,
     test_xpub,
+    test_xpub_draft_options,
     test_z85,
 }
