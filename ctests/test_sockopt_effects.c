@@ -195,6 +195,21 @@ static void bindtodevice (void *ctx)
     CHECK_ERR (zmq_bind (rep, "tcp://127.0.0.1:*"), ENODEV);
     close_socket (rep);
 
+    /* A connect accepts it and every attempt fails: nothing arrives. */
+    {
+        char ep[256], buf[8];
+        void *pull = test_socket (ctx, ZMQ_PULL);
+        void *push = test_socket (ctx, ZMQ_PUSH);
+        bind_loopback (pull, ep, sizeof ep);
+        CHECK_RC (zmq_setsockopt (push, ZMQ_BINDTODEVICE, "nosuchdev0", 10));
+        set_int (push, ZMQ_RECONNECT_IVL, 10);
+        CHECK_RC (zmq_connect (push, ep));
+        CHECK_EQ (zmq_send (push, "x", 1, ZMQ_DONTWAIT), 1);
+        CHECK_ERR (recv_str_timeout (pull, buf, sizeof buf, 300), EAGAIN);
+        close_socket (push);
+        close_socket (pull);
+    }
+
     if (!allowed) {
         printf ("bindtodevice lo: skipped (not permitted)\n");
         return;

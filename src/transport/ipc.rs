@@ -249,13 +249,24 @@ pub fn peer_allowed(fd: BorrowedFd<'_>, uids: &[u32], gids: &[u32], pids: &[i32]
     let Some(c) = peer_cred(fd) else {
         return false;
     };
+    cred_allowed(&c, uids, gids, pids, |uid, gid| {
+        user_name(uid).is_some_and(|user| group_members(gid).contains(&user))
+    })
+}
+
+/// The decision of [`peer_allowed`] for credentials `c`; `member(uid,
+/// gid)` says whether user `uid` is listed in group `gid`.
+fn cred_allowed(
+    c: &libc::ucred,
+    uids: &[u32],
+    gids: &[u32],
+    pids: &[i32],
+    member: impl Fn(u32, u32) -> bool,
+) -> bool {
     if uids.contains(&c.uid) || gids.contains(&c.gid) || pids.contains(&c.pid) {
         return true;
     }
-    let Some(user) = user_name(c.uid) else {
-        return false;
-    };
-    gids.iter().any(|&g| group_members(g).contains(&user))
+    gids.iter().any(|&g| member(c.uid, g))
 }
 
 /// Grows a buffer for the `get*_r` functions while they answer ERANGE.
@@ -491,5 +502,22 @@ mod filter_tests {
         assert!(!peer_allowed(fd, &[other], &[], &[]));
         assert!(!peer_allowed(fd, &[], &[], &[pid + 1]));
         assert!(!peer_allowed(fd, &[], &[gid.wrapping_add(4242)], &[]));
+    }
+
+    /// GID: a group the peer's user is a member of (not its primary group)
+    /// lets it in too, as libzmq's getgrgid check.
+    #[test]
+    fn gid_filter_accepts_supplementary_membership() {
+        let c = libc::ucred {
+            pid: 10,
+            uid: 1000,
+            gid: 1000,
+        };
+        let member = |uid: u32, gid: u32| uid == 1000 && gid == 27;
+        assert!(cred_allowed(&c, &[], &[27], &[], member));
+        assert!(cred_allowed(&c, &[], &[5, 27], &[], member));
+        assert!(!cred_allowed(&c, &[], &[5], &[], member));
+        assert!(!cred_allowed(&c, &[1], &[], &[11], member));
+        assert!(cred_allowed(&c, &[1], &[], &[10], member));
     }
 }
