@@ -120,6 +120,34 @@ static void tcp_filters (void *ctx)
     close_socket (s);
 }
 
+/* With ZMQ_IPV6 on (set before the filter), an IPv4 filter matches IPv4
+ * peers of the dual-stack listener (they appear IPv4-mapped). */
+static void tcp_filters_ipv6 (void *ctx)
+{
+    char ep[256];
+    void *s;
+    int probe = socket (AF_INET6, SOCK_STREAM, 0);
+    if (probe < 0) {
+        printf ("ipv6 filters: skipped (no IPv6)\n");
+        return;
+    }
+    close (probe);
+    s = test_socket (ctx, ZMQ_PULL);
+    set_int (s, ZMQ_IPV6, 1);
+    CHECK_RC (zmq_setsockopt (s, ZMQ_TCP_ACCEPT_FILTER, "127.0.0.1", 9));
+    bind_loopback (s, ep, sizeof ep);
+    CHECK (probe_tcp (ep));
+    CHECK (delivers (ctx, s, ep));
+    close_socket (s);
+
+    s = test_socket (ctx, ZMQ_PULL);
+    set_int (s, ZMQ_IPV6, 1);
+    CHECK_RC (zmq_setsockopt (s, ZMQ_TCP_ACCEPT_FILTER, "10.0.0.1", 8));
+    bind_loopback (s, ep, sizeof ep);
+    CHECK (!probe_tcp (ep));
+    close_socket (s);
+}
+
 static void ipc_filter_case (void *ctx, int option, int value, int allowed)
 {
     static int n;
@@ -152,6 +180,7 @@ int main (void)
     ctx = zmq_ctx_new ();
     CHECK (ctx != NULL);
     tcp_filters (ctx);
+    tcp_filters_ipv6 (ctx);
     ipc_filters (ctx);
     term_ctx (ctx);
     printf ("test_accept_filters: ok\n");
