@@ -1,6 +1,7 @@
 //! The connecting side of a `zmq_connect`: where to connect, how to start a
 //! non-blocking connect, and how long to wait before the next attempt
-//! (RECONNECT_IVL, RECONNECT_IVL_MAX backoff, CONNECT_TIMEOUT).
+//! (RECONNECT_IVL, RECONNECT_IVL_MAX backoff, CONNECT_TIMEOUT), and when
+//! to stop trying (ZMQ_RECONNECT_STOP).
 //!
 //! With ZMQ_SOCKS_PROXY a tcp connect goes to the proxy and then runs the
 //! SOCKS5 handshake ([`crate::transport::socks`]) on the non-blocking fd,

@@ -107,8 +107,10 @@ impl Socks5 {
     }
 
     /// Feeds bytes read from the proxy (at most [`want`](Self::want)).
-    /// EPROTO for a malformed reply, ECONNREFUSED for a refusal (no
-    /// acceptable method, bad credentials, CONNECT failed).
+    /// EPROTO for a malformed reply; EACCES when the proxy takes no
+    /// offered method or refuses the credentials; for a failed CONNECT the
+    /// reply's reason (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, else
+    /// ECONNABORTED).
     pub fn input(&mut self, bytes: &[u8]) -> Result<()> {
         if bytes.len() > self.want() {
             return Err(Errno::EPROTO);
@@ -130,7 +132,7 @@ impl Socks5 {
                         self.state = State::AuthReply;
                         self.need = 2;
                     }
-                    _ => return Err(Errno::ECONNREFUSED),
+                    _ => return Err(Errno(libc::EACCES)),
                 }
             }
             State::AuthReply => {
@@ -138,7 +140,7 @@ impl Socks5 {
                     return Err(Errno::EPROTO);
                 }
                 if reply[1] != 0 {
-                    return Err(Errno::ECONNREFUSED);
+                    return Err(Errno(libc::EACCES));
                 }
                 self.send_request();
             }
@@ -146,8 +148,12 @@ impl Socks5 {
                 if reply[0] != VERSION || reply[2] != 0 {
                     return Err(Errno::EPROTO);
                 }
-                if reply[1] != 0 {
-                    return Err(Errno::ECONNREFUSED);
+                match reply[1] {
+                    0 => {}
+                    3 => return Err(Errno::ENETUNREACH),
+                    4 => return Err(Errno::EHOSTUNREACH),
+                    5 => return Err(Errno::ECONNREFUSED),
+                    _ => return Err(Errno::ECONNABORTED),
                 }
                 // The bound address after the 4-byte head, then the port;
                 // 5 bytes are already here (head + first address byte).
@@ -268,14 +274,17 @@ mod tests {
     fn refusals_and_garbage_are_errors() {
         let refused = |c: &mut Socks5, r: &[&[u8]]| run(c, r).map(|_| ());
         let mut c = Socks5::new("h", 1, "", "").unwrap();
-        assert_eq!(refused(&mut c, &[&[5, 0xff]]), Err(Errno::ECONNREFUSED));
+        let eacces = Err(Errno(libc::EACCES));
+        assert_eq!(refused(&mut c, &[&[5, 0xff]]), eacces);
         // Asked for user/password without offering it.
         let mut c = Socks5::new("h", 1, "", "").unwrap();
-        assert_eq!(refused(&mut c, &[&[5, 2]]), Err(Errno::ECONNREFUSED));
+        assert_eq!(refused(&mut c, &[&[5, 2]]), eacces);
         let mut c = Socks5::new("h", 1, "u", "p").unwrap();
+        assert_eq!(refused(&mut c, &[&[5, 2], &[1, 1]]), eacces);
+        let mut c = Socks5::new("h", 1, "", "").unwrap();
         assert_eq!(
-            refused(&mut c, &[&[5, 2], &[1, 1]]),
-            Err(Errno::ECONNREFUSED)
+            refused(&mut c, &[&[5, 0], &[5, 4, 0, 1, 0]]),
+            Err(Errno::EHOSTUNREACH)
         );
         let mut c = Socks5::new("h", 1, "", "").unwrap();
         assert_eq!(
