@@ -149,10 +149,19 @@ impl CtxInner {
         if let Some(t) = self.io.get() {
             return Ok(t);
         }
-        let n = self.opts.lock().io_threads.max(0) as usize;
+        let (n, setup) = {
+            let o = self.opts.lock();
+            let setup = crate::io::thread_setup::ThreadSetup {
+                name_prefix: o.thread_name_prefix,
+                sched_policy: o.thread_sched_policy,
+                priority: o.thread_priority,
+                cpus: o.affinity_cpus.clone(),
+            };
+            (o.io_threads.max(0) as usize, setup)
+        };
         let mut v = Vec::with_capacity(n);
         for i in 0..n {
-            v.push(IoThread::start(i)?);
+            v.push(IoThread::start_with(i, &setup)?);
         }
         let _ = self.io.set(v);
         self.io.get().ok_or(Errno::EMTHREAD)

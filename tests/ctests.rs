@@ -195,6 +195,7 @@ ctests! {
     test_accept_filters,
     test_atomic_counter,
     test_ctx_term,
+    test_ctx_thread_options,
     test_connect_timeout,
     test_errors,
     test_ffi_misuse,

@@ -3,3 +3,4 @@
 pub mod command;
 pub mod mailbox;
 pub mod reactor;
+pub mod thread_setup;

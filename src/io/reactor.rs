@@ -8,6 +8,7 @@
 
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
+use crate::io::thread_setup::ThreadSetup;
 use crate::pipe::{PipeEvent, PipeEvents};
 use crate::sys::{poll_timeout_ms, syscall};
 use std::collections::{BTreeMap, HashMap};
@@ -251,8 +252,13 @@ pub struct IoThread {
 }
 
 impl IoThread {
-    /// Starts I/O thread number `index`.
+    /// Starts I/O thread number `index` with the OS defaults.
     pub fn start(index: usize) -> Result<IoThread> {
+        IoThread::start_with(index, &ThreadSetup::default())
+    }
+
+    /// Starts I/O thread number `index`, named and scheduled by `setup`.
+    pub fn start_with(index: usize, setup: &ThreadSetup) -> Result<IoThread> {
         let mailbox: Arc<Mailbox<IoCmd>> = Arc::new(Mailbox::new()?);
         // SAFETY: epoll_create1 has no memory-safety preconditions.
         let epfd = unsafe { syscall!(epoll_create1(libc::EPOLL_CLOEXEC)) }?;
@@ -266,9 +272,16 @@ impl IoThread {
             stop: false,
         };
         reactor.add_fd(mailbox.fd(), MAILBOX_TOKEN, READABLE)?;
+        let setup = setup.clone();
+        let name = setup.thread_name(&format!("IO/{index}"));
         let handle = std::thread::Builder::new()
-            .name(format!("ZMQbg/IO/{index}"))
-            .spawn(move || reactor.run())
+            .spawn(move || {
+                // Scheduling first, then the name (as libzmq): a thread
+                // seen by its name is already scheduled as asked.
+                setup.apply_to_current_thread();
+                crate::io::thread_setup::set_current_thread_name(&name);
+                reactor.run()
+            })
             .map_err(|_| Errno::EMTHREAD)?;
         Ok(IoThread {
             mailbox,
