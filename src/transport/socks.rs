@@ -304,6 +304,47 @@ mod tests {
         assert_eq!(c.input(&[5, 0, 0]), Err(Errno::EPROTO));
     }
 
+    /// A hostile proxy: whatever it answers, the client never panics,
+    /// never asks for more than a reply's worst case, and ends in done or
+    /// an error.
+    #[test]
+    fn arbitrary_replies_never_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..5000 {
+            let user = if round % 2 == 0 { "" } else { "u" };
+            let mut c = Socks5::new("host.example", 80, user, "p").unwrap();
+            let mut steps = 0;
+            loop {
+                steps += 1;
+                assert!(steps < 100);
+                let out = c.output().len();
+                c.advance_output(out);
+                if c.is_done() {
+                    break;
+                }
+                let want = c.want();
+                assert!((1..=262).contains(&want), "want {want}");
+                // Bias towards plausible bytes so deeper states are reached.
+                let r = next();
+                let b = match r % 4 {
+                    0 => (r >> 8) as u8,
+                    1 => 5,
+                    2 => 0,
+                    _ => [1, 2, 3, 4][(r >> 16) as usize % 4],
+                };
+                if c.input(&[b]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+
     #[test]
     fn bad_parameters() {
         let long = "x".repeat(256);
