@@ -124,12 +124,11 @@ impl Default for CtxInner {
 }
 
 impl CtxInner {
-    /// An I/O thread for a new connection or listener (round robin),
-    /// starting the threads on first use.
-    /// An I/O thread for a new listener or connection. ZMQ_AFFINITY
-    /// (`affinity`, a bit per thread; 0 = any) limits the choice, as in
-    /// libzmq's `choose_io_thread`; we go round robin among the allowed
-    /// ones (libzmq picks the least loaded). None allowed: EMTHREAD.
+    /// An I/O thread for a new listener or connection, starting the
+    /// threads on first use. ZMQ_AFFINITY (`affinity`, a bit per thread;
+    /// 0 = any) limits the choice, as in libzmq's `choose_io_thread`; we go
+    /// round robin among the allowed ones (libzmq picks the least loaded).
+    /// None allowed: EMTHREAD.
     pub(crate) fn io_thread(&self, affinity: u64) -> Result<&IoThread> {
         let threads = self.io_threads()?;
         let allowed = |i: usize| affinity == 0 || (i < 64 && affinity & (1u64 << i) != 0);
