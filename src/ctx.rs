@@ -8,6 +8,7 @@
 use crate::error::{Errno, Result};
 use crate::io::command::SocketShared;
 use crate::io::reactor::IoThread;
+use crate::io::thread_opts::ThreadOpts;
 use crate::pipe::Pipe;
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
@@ -36,9 +37,31 @@ pub struct CtxOptions {
     pub max_msgsz: i32,
     pub thread_priority: i32,
     pub thread_sched_policy: i32,
-    pub thread_name_prefix: i32,
+    /// ZMQ_THREAD_NAME_PREFIX: None until set (zmq_ctx_get gives 0 then).
+    pub thread_name_prefix: Option<i32>,
+    /// A set: each CPU once.
     pub affinity_cpus: Vec<i32>,
     pub zero_copy_recv: bool,
+}
+
+impl CtxOptions {
+    /// What the I/O threads apply to themselves when they start (options
+    /// set later do not reach running threads, as in libzmq).
+    fn thread_opts(&self) -> ThreadOpts {
+        let dflt = |v: i32, d: i32| (v != d).then_some(v);
+        ThreadOpts {
+            name_prefix: self.thread_name_prefix.map(|p| p.to_string()),
+            sched_policy: dflt(
+                self.thread_sched_policy,
+                crate::constants::ZMQ_THREAD_SCHED_POLICY_DFLT,
+            ),
+            priority: dflt(
+                self.thread_priority,
+                crate::constants::ZMQ_THREAD_PRIORITY_DFLT,
+            ),
+            affinity: self.affinity_cpus.clone(),
+        }
+    }
 }
 
 impl Default for CtxOptions {
@@ -51,7 +74,7 @@ impl Default for CtxOptions {
             max_msgsz: i32::MAX,
             thread_priority: crate::constants::ZMQ_THREAD_PRIORITY_DFLT,
             thread_sched_policy: crate::constants::ZMQ_THREAD_SCHED_POLICY_DFLT,
-            thread_name_prefix: -1,
+            thread_name_prefix: None,
             affinity_cpus: Vec::new(),
             zero_copy_recv: true,
         }
@@ -62,6 +85,7 @@ impl Default for CtxOptions {
 /// connecting socket needs to size the pipe and greet it.
 pub(crate) struct InprocBound {
     pub socket: Arc<SocketShared>,
+    pub socket_type: i32,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub routing_id: Vec<u8>,
@@ -71,6 +95,8 @@ pub(crate) struct InprocBound {
 /// connecter's HWMs.
 pub(crate) struct InprocPending {
     pub pipe: Pipe,
+    /// The connecter's ZMQ_CONFLATE (it decides for the pipe, as libzmq).
+    pub conflate: bool,
     pub sndhwm: i32,
     pub rcvhwm: i32,
 }
@@ -90,6 +116,9 @@ pub struct CtxInner {
     /// inproc connects made before the bind, by endpoint name.
     pub(crate) inproc_pending: Mutex<HashMap<String, Vec<InprocPending>>>,
     terminating: AtomicBool,
+    /// The process that made the context: a forked child has its memory but
+    /// none of its threads (see `Context::term`).
+    pid: u32,
 }
 
 /// Keeps `zmq_ctx_term` waiting while it lives (see `CtxInner::hold_guard`).
@@ -119,6 +148,7 @@ impl Default for CtxInner {
             inproc: Mutex::new(HashMap::new()),
             inproc_pending: Mutex::new(HashMap::new()),
             terminating: AtomicBool::new(false),
+            pid: std::process::id(),
         }
     }
 }
@@ -148,19 +178,14 @@ impl CtxInner {
         if let Some(t) = self.io.get() {
             return Ok(t);
         }
-        let (n, setup) = {
+        let (n, topts) = {
             let o = self.opts.lock();
-            let setup = crate::io::thread_setup::ThreadSetup {
-                name_prefix: o.thread_name_prefix,
-                sched_policy: o.thread_sched_policy,
-                priority: o.thread_priority,
-                cpus: o.affinity_cpus.clone(),
-            };
-            (o.io_threads.max(0) as usize, setup)
+            (o.io_threads.max(0) as usize, o.thread_opts())
         };
         let mut v = Vec::with_capacity(n);
         for i in 0..n {
-            v.push(IoThread::start_with(i, &setup)?);
+            // On an error the threads started so far stop (dropped).
+            v.push(IoThread::start_with(i, &topts)?);
         }
         let _ = self.io.set(v);
         self.io.get().ok_or(Errno::EMTHREAD)
@@ -255,7 +280,15 @@ impl Context {
 
     /// `zmq_ctx_term`: shutdown, then wait until every socket is closed and
     /// every lingering session has finished; then stop the I/O threads.
+    ///
+    /// In a child forked from the process that made the context, the I/O
+    /// threads and sockets it would wait for are the parent's: it returns
+    /// -1 with EINTR at once and touches nothing the parent shares (libzmq
+    /// 4.3 detects the pid change and answers the same).
     pub fn term(&self) -> Result<()> {
+        if std::process::id() != self.inner.pid {
+            return Err(Errno::EINTR);
+        }
         self.inner.stop_sockets();
         {
             let mut b = self.inner.busy.lock();
@@ -277,16 +310,22 @@ impl Context {
         match option {
             opt::IO_THREADS if value >= 0 => o.io_threads = value,
             opt::MAX_SOCKETS if value >= 1 => o.max_sockets = value,
-            opt::THREAD_PRIORITY if value >= -1 => o.thread_priority = value,
-            opt::THREAD_SCHED_POLICY if value >= -1 => o.thread_sched_policy = value,
-            opt::THREAD_AFFINITY_CPU_ADD if value >= 0 => o.affinity_cpus.push(value),
+            // libzmq's ranges: the system checks the values when the
+            // threads start (see io/thread_opts.rs).
+            opt::THREAD_PRIORITY if value >= 0 => o.thread_priority = value,
+            opt::THREAD_SCHED_POLICY if value >= 0 => o.thread_sched_policy = value,
+            opt::THREAD_AFFINITY_CPU_ADD if value >= 0 => {
+                if !o.affinity_cpus.contains(&value) {
+                    o.affinity_cpus.push(value);
+                }
+            }
             opt::THREAD_AFFINITY_CPU_REMOVE if value >= 0 => {
                 let Some(i) = o.affinity_cpus.iter().position(|&c| c == value) else {
                     return Err(Errno::EINVAL);
                 };
                 o.affinity_cpus.remove(i);
             }
-            opt::THREAD_NAME_PREFIX if value >= 0 => o.thread_name_prefix = value,
+            opt::THREAD_NAME_PREFIX => o.thread_name_prefix = Some(value),
             opt::MAX_MSGSZ if value >= 0 => o.max_msgsz = value,
             opt::ZERO_COPY_RECV => o.zero_copy_recv = value != 0,
             opt::IPV6 => o.ipv6 = value != 0,
@@ -306,7 +345,7 @@ impl Context {
             opt::THREAD_SCHED_POLICY => o.thread_sched_policy,
             opt::MAX_MSGSZ => o.max_msgsz,
             opt::MSG_T_SIZE => 64,
-            opt::THREAD_NAME_PREFIX => o.thread_name_prefix,
+            opt::THREAD_NAME_PREFIX => o.thread_name_prefix.unwrap_or(0),
             opt::ZERO_COPY_RECV => o.zero_copy_recv as i32,
             opt::IPV6 => o.ipv6 as i32,
             opt::BLOCKY => o.blocky as i32,

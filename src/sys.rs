@@ -98,6 +98,52 @@ pub fn poll_ms(fds: &mut [libc::pollfd], ms: c_int) -> Result<usize> {
     Ok(n as usize)
 }
 
+/// Forks seen by this process image: 0 in the original process, +1 in
+/// each child (counted by a `pthread_atfork` handler, registered by
+/// [`watch_forks`]). An object that remembers the generation it was made in
+/// knows it was inherited by a forked child, without a `getpid` call.
+static FORK_GEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn forked_child() {
+    FORK_GEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Starts counting forks (once per process; later calls do nothing) and
+/// returns the current generation.
+pub fn watch_forks() -> u64 {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: registers a handler that only bumps an atomic
+        // (async-signal-safe); a failure (ENOMEM) only leaves forks uncounted.
+        let _ = unsafe { libc::pthread_atfork(None, None, Some(forked_child)) };
+    });
+    fork_generation()
+}
+
+/// The current fork generation (see [`watch_forks`]).
+#[inline]
+pub fn fork_generation() -> u64 {
+    FORK_GEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// RAM + swap in bytes, read once (`sysinfo`): no single allocation can be
+/// larger under Linux's default overcommit rule, so a peer announcing more
+/// announces something that cannot be a message. `u64::MAX` if unknown.
+pub fn memory_size() -> u64 {
+    static SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        // SAFETY: `sysinfo` is plain data; all-zero is a valid value.
+        let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+        // SAFETY: `si` is a valid, writable `struct sysinfo`.
+        if unsafe { libc::sysinfo(&mut si) } != 0 {
+            return u64::MAX;
+        }
+        (si.totalram as u64)
+            .saturating_add(si.totalswap as u64)
+            .saturating_mul(u64::from(si.mem_unit).max(1))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,7 @@ impl IoObject for Listener {
                         self.socket.clone(),
                         &self.ctx,
                         self.opts.clone(),
+                        self.token,
                     );
                     let t = new_token();
                     if self.children.len() >= 64 {

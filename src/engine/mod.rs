@@ -74,12 +74,16 @@ pub fn connect(
     let io = ctx.io_thread(opts.affinity)?;
     let token = new_token();
     let (immediate, hwm) = (opts.immediate, [opts.sndhwm as i64, opts.rcvhwm as i64]);
+    let conflate = session::conflates_in(&opts);
     let c = connecter::Connecter::new(addr, &opts);
     let mut sess = session::Session::connecter(c, socket.clone(), ctx, opts);
     let pipe = if immediate {
         None
     } else {
-        let (sock_end, sess_end) = pipe::pair(hwm);
+        let (sock_end, mut sess_end) = pipe::pair(hwm);
+        if conflate {
+            sess_end.set_conflate();
+        }
         // Events for the session end go through its thread's mailbox, queued
         // behind the Register command below (or straight to the connection,
         // see `direct_send`).

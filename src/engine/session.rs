@@ -63,6 +63,8 @@ pub struct Session {
     engine: Option<Engine>,
     /// The socket end was closed: flush and finish.
     socket_gone: bool,
+    /// The token of the listener that accepted us (0: connecter).
+    origin: u64,
     /// Told to close (disconnect/unbind/socket closed before a pipe existed).
     closing: bool,
     reconnect_timer: Option<TimerKey>,
@@ -73,6 +75,15 @@ pub struct Session {
     had_connection: bool,
     /// What direct receivers poll. Written only under the `conn` lock.
     live: Arc<Live>,
+}
+
+/// ZMQ_CONFLATE on what the session writes to its socket: only the newest
+/// message waits, with no HWM (libzmq's conflating pipe), for the types
+/// that receive data (a PUB's or PUSH's session writes subscriptions or
+/// nothing; their own sends conflate on the socket's side).
+pub(super) fn conflates_in(opts: &Options) -> bool {
+    use crate::zmtp::socket_types::{DEALER, PULL, SUB};
+    opts.conflate && matches!(opts.socket_type, DEALER | PULL | SUB)
 }
 
 impl Session {
@@ -88,14 +99,17 @@ impl Session {
     }
 
     /// A session for an accepted connection.
+    /// `origin`: the accepting listener's token (see `PipeInfo::origin`).
     pub(super) fn accepted(
         fd: OwnedFd,
         peer_address: String,
         socket: Arc<SocketShared>,
         ctx: &Arc<CtxInner>,
         opts: Options,
+        origin: u64,
     ) -> Session {
-        let s = Session::new(Kind::Accepted, socket, ctx, opts);
+        let mut s = Session::new(Kind::Accepted, socket, ctx, opts);
+        s.origin = origin;
         let e = s.new_engine(fd, peer_address, false);
         s.conn.lock().engine = Some(e);
         s
@@ -115,6 +129,7 @@ impl Session {
             pipe: None,
             engine: None,
             socket_gone: false,
+            origin: 0,
             closing: false,
             reconnect_timer: None,
             linger_timer: None,
@@ -379,14 +394,18 @@ impl Session {
                 self.finish(r);
                 return;
             }
-            let (sock_end, sess_end) =
+            let (sock_end, mut sess_end) =
                 pipe::pair([self.opts.sndhwm as i64, self.opts.rcvhwm as i64]);
+            if conflates_in(&self.opts) {
+                sess_end.set_conflate();
+            }
             sess_end.set_notifier(self.notifier(r.mailbox()), self.token);
             self.pipe = Some(sess_end);
             let info = PipeInfo {
                 locally_initiated: locally,
                 connect_routing_id: None,
                 direct_recv: Some(self.direct_recv(r.mailbox(), self.token)),
+                origin: self.origin,
             };
             if !self.socket.send_attach(sock_end, info) {
                 self.finish(r);
@@ -695,7 +714,14 @@ mod tests {
         let (a, mut b) = UnixStream::pair().unwrap();
         a.set_nonblocking(true).unwrap();
         let opts = Options::new(socket_types::PAIR, true);
-        let s = Session::accepted(OwnedFd::from(a), String::new(), socket.clone(), &ctx, opts);
+        let s = Session::accepted(
+            OwnedFd::from(a),
+            String::new(),
+            socket.clone(),
+            &ctx,
+            opts,
+            0,
+        );
         io.send(IoCmd::Register {
             token: new_token(),
             obj: Box::new(s),

@@ -21,6 +21,9 @@ pub struct PipeInfo {
     /// The session's handle for reading its connection from the socket's
     /// thread while a receive blocks (tcp/ipc pipes only).
     pub direct_recv: Option<Arc<dyn DirectReceiver>>,
+    /// The token of the listener that accepted the connection (0: none):
+    /// `zmq_unbind` detaches that listener's pipes at once.
+    pub origin: u64,
 }
 
 /// Commands a socket receives from I/O threads, other sockets and the context.

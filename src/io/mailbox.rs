@@ -25,6 +25,10 @@ pub struct Mailbox<T> {
     /// the consumer reads exactly when there is something to read.
     signalled: AtomicI64,
     efd: OwnedFd,
+    /// The fork generation the mailbox was made in: in a forked child the
+    /// eventfd is shared with the parent's copy, so the child neither
+    /// writes nor reads it (libzmq's signaler does the same).
+    gen: u64,
 }
 
 impl<T> Mailbox<T> {
@@ -37,6 +41,7 @@ impl<T> Mailbox<T> {
             signalled: AtomicI64::new(0),
             // SAFETY: fd is a fresh descriptor we own.
             efd: unsafe { OwnedFd::from_raw_fd(fd) },
+            gen: sys::watch_forks(),
         })
     }
 
@@ -50,15 +55,36 @@ impl<T> Mailbox<T> {
         self.queue.push(cmd);
         fence(Ordering::SeqCst);
         if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
-            let one: u64 = 1;
-            let (fd, buf) = (self.efd.as_raw_fd(), (&one as *const u64).cast());
-            // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
-            // cannot fail short of a counter overflow (2^64 - 1 unread writes).
-            let _ = unsafe { syscall!(write(fd, buf, 8)) };
-            // After the write: a consumer that sees the count finds the
-            // write to read.
-            self.signalled.fetch_add(1, Ordering::SeqCst);
+            self.write_fd();
         }
+    }
+
+    /// Makes the fd readable, as a command would, without a command: what
+    /// libzmq's socket mailbox shows after `zmq_bind`/`zmq_connect` start an
+    /// I/O object (its `own` command). Nothing if the owner is awake.
+    pub fn signal(&self) {
+        if self.passive.load(Ordering::Relaxed) && self.passive.swap(false, Ordering::SeqCst) {
+            self.write_fd();
+        }
+    }
+
+    /// True in a child forked after the mailbox was made.
+    fn inherited(&self) -> bool {
+        sys::fork_generation() != self.gen
+    }
+
+    fn write_fd(&self) {
+        if self.inherited() {
+            return;
+        }
+        let one: u64 = 1;
+        let (fd, buf) = (self.efd.as_raw_fd(), (&one as *const u64).cast());
+        // SAFETY: writing 8 bytes from a valid u64 to our eventfd. It
+        // cannot fail short of a counter overflow (2^64 - 1 unread writes).
+        let _ = unsafe { syscall!(write(fd, buf, 8)) };
+        // After the write: a consumer that sees the count finds the
+        // write to read.
+        self.signalled.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Takes the next command, if any (consumer only). Does not change the
@@ -86,6 +112,9 @@ impl<T> Mailbox<T> {
     /// is known to be unread): reads it back. A write whose count has not
     /// been added yet is read too; its late increment then cancels out.
     pub fn clear_fd(&self) {
+        if self.inherited() {
+            return;
+        }
         let mut v: u64 = 0;
         // SAFETY: reads 8 bytes into a valid u64 from our non-blocking
         // eventfd; an already-reset fd just gives EAGAIN.
@@ -122,6 +151,10 @@ impl<T> Mailbox<T> {
     /// (None = for ever). Returns true if commands may be pending.
     /// EINTR is reported as an error.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
+        if self.inherited() {
+            // Nobody can wake a forked child's copy (libzmq: EINTR).
+            return Err(crate::error::Errno::EINTR);
+        }
         if !self.go_passive() {
             self.clear_signal();
             return Ok(true);
@@ -174,6 +207,29 @@ mod tests {
             revents: 0,
         }];
         assert_eq!(sys::poll_ms(&mut pfd, 0), Ok(0), "still readable");
+    }
+
+    #[test]
+    fn bare_signal_wakes_a_passive_owner_once() {
+        let mb: Mailbox<u32> = Mailbox::new().unwrap();
+        let readable = |mb: &Mailbox<u32>| {
+            let mut p = [libc::pollfd {
+                fd: mb.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
+            crate::sys::poll_ms(&mut p, 0).unwrap() > 0
+        };
+        mb.signal();
+        assert!(readable(&mb));
+        mb.signal(); // already signalled: no second write
+        mb.clear_signal();
+        assert!(!readable(&mb));
+        assert!(mb.try_recv().is_none());
+        assert!(mb.go_passive());
+        mb.set_active();
+        mb.signal(); // awake: nothing
+        assert!(!readable(&mb));
     }
 
     #[test]

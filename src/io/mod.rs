@@ -3,4 +3,4 @@
 pub mod command;
 pub mod mailbox;
 pub mod reactor;
-pub mod thread_setup;
+pub mod thread_opts;

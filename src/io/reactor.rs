@@ -8,7 +8,7 @@
 
 use crate::error::{Errno, Result};
 use crate::io::mailbox::Mailbox;
-use crate::io::thread_setup::ThreadSetup;
+use crate::io::thread_opts::ThreadOpts;
 use crate::pipe::{PipeEvent, PipeEvents};
 use crate::sys::{poll_timeout_ms, syscall};
 use std::collections::{BTreeMap, HashMap};
@@ -252,13 +252,15 @@ pub struct IoThread {
 }
 
 impl IoThread {
-    /// Starts I/O thread number `index` with the OS defaults.
+    /// Starts I/O thread number `index` with default thread options.
     pub fn start(index: usize) -> Result<IoThread> {
-        IoThread::start_with(index, &ThreadSetup::default())
+        IoThread::start_with(index, &ThreadOpts::default())
     }
 
-    /// Starts I/O thread number `index`, named and scheduled by `setup`.
-    pub fn start_with(index: usize, setup: &ThreadSetup) -> Result<IoThread> {
+    /// Starts I/O thread number `index`, named and scheduled by `opts`
+    /// (`ZMQbg/IO/<index>`): the thread applies them to itself before it
+    /// runs, and the error if the system refuses them is returned here.
+    pub fn start_with(index: usize, opts: &ThreadOpts) -> Result<IoThread> {
         let mailbox: Arc<Mailbox<IoCmd>> = Arc::new(Mailbox::new()?);
         // SAFETY: epoll_create1 has no memory-safety preconditions.
         let epfd = unsafe { syscall!(epoll_create1(libc::EPOLL_CLOEXEC)) }?;
@@ -272,17 +274,23 @@ impl IoThread {
             stop: false,
         };
         reactor.add_fd(mailbox.fd(), MAILBOX_TOKEN, READABLE)?;
-        let setup = setup.clone();
-        let name = setup.thread_name(&format!("IO/{index}"));
+        let name = opts.name(&format!("IO/{index}"));
+        let (opts, (tx, rx)) = (opts.clone(), std::sync::mpsc::sync_channel(1));
         let handle = std::thread::Builder::new()
+            .name(name.clone())
             .spawn(move || {
-                // Scheduling first, then the name (as libzmq): a thread
-                // seen by its name is already scheduled as asked.
-                setup.apply_to_current_thread();
-                crate::io::thread_setup::set_current_thread_name(&name);
-                reactor.run()
+                let applied = opts.apply_to_current(&name);
+                let ok = applied.is_ok();
+                let _ = tx.send(applied);
+                if ok {
+                    reactor.run();
+                }
             })
             .map_err(|_| Errno::EMTHREAD)?;
+        if let Err(e) = rx.recv().unwrap_or(Err(Errno::EMTHREAD)) {
+            let _ = handle.join();
+            return Err(e);
+        }
         Ok(IoThread {
             mailbox,
             handle: parking_lot::Mutex::new(Some(handle)),

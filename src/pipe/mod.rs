@@ -24,6 +24,7 @@
 //! only published with the last frame, so readers only ever see whole
 //! messages and a writer can roll back (BEHAVIOUR P1, L2, T2).
 
+mod conflate;
 pub mod direct;
 mod ypipe;
 
@@ -66,6 +67,22 @@ struct Ctl {
     /// wait for `Writable`, or `NOT_BLOCKED`. Set by the writer, cleared by
     /// the reader that then notifies the writer (or by the writer itself).
     blocked_at: AtomicU64,
+    /// inproc only: the writer's SNDHWM and the reader's RCVHWM, whose sum
+    /// is `hwm` (BEHAVIOUR P3); `SUM_OFF` in the second slot otherwise. Kept
+    /// so that either side can change its part later (P6).
+    parts: [AtomicI64; 2],
+}
+
+/// `Ctl::parts[1]` of a half whose HWM is not a sum.
+const SUM_OFF: i64 = i64::MIN;
+
+/// The limit of two summed HWMs: unlimited if either is (P3, P4).
+fn sum_hwm(snd: i64, rcv: i64) -> i64 {
+    if snd <= 0 || rcv <= 0 {
+        0
+    } else {
+        snd.saturating_add(rcv)
+    }
 }
 
 /// One direction of a pipe.
@@ -84,6 +101,7 @@ impl Half {
             ctl: CacheLine(Ctl {
                 hwm: AtomicI64::new(hwm),
                 blocked_at: AtomicU64::new(NOT_BLOCKED),
+                parts: [AtomicI64::new(hwm), AtomicI64::new(SUM_OFF)],
             }),
         }
     }
@@ -98,6 +116,9 @@ struct Shared {
     notify: [Mutex<Notifier>; 2],
     /// End `i` has terminated: it writes no more.
     closed: [AtomicBool; 2],
+    /// Half `i` conflates: its writer uses `slots[i]`, not the queue.
+    conflate_on: [AtomicBool; 2],
+    slots: [Mutex<conflate::Slot>; 2],
     id: u64,
 }
 
@@ -144,8 +165,16 @@ pub struct Pipe {
     reading_more: bool,
     /// Keep ROUTING_ID-flagged messages (ROUTER); others skip them.
     pub keep_routing_id: bool,
+    /// Whether the half we write conflates was decided where the pipe was
+    /// made (inproc: by the connecting socket, as libzmq); otherwise the
+    /// socket that attaches this end decides.
+    pub conflate_fixed: bool,
     /// Whether we have terminated our end.
     terminated: bool,
+    /// The half we write conflates (see `conflate.rs`).
+    conflate_out: bool,
+    /// Conflation state, on conflating pipes only.
+    conflate: Option<Box<conflate::ConflateEnd>>,
 }
 
 impl std::fmt::Debug for Pipe {
@@ -160,6 +189,8 @@ pub fn pair(hwm: [i64; 2]) -> (Pipe, Pipe) {
         halves: [Half::new(hwm[0]), Half::new(hwm[1])],
         notify: [Mutex::new(None), Mutex::new(None)],
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
+        conflate_on: [AtomicBool::new(false), AtomicBool::new(false)],
+        slots: Default::default(),
         id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
     });
     let end = |side| Pipe {
@@ -171,7 +202,10 @@ pub fn pair(hwm: [i64; 2]) -> (Pipe, Pipe) {
         check_countdown: Cell::new(1),
         reading_more: false,
         keep_routing_id: false,
+        conflate_fixed: false,
         terminated: false,
+        conflate_out: false,
+        conflate: None,
     };
     (end(0), end(1))
 }
@@ -219,11 +253,50 @@ impl Pipe {
         self.check_countdown.set(1);
     }
 
+    /// inproc: the limit of messages this end writes is the sum of `snd`
+    /// (our SNDHWM) and `rcv` (the peer's RCVHWM), and of those it reads the
+    /// sum of `peer_snd` and `our_rcv`; later SNDHWM/RCVHWM changes keep the
+    /// sums.
+    pub fn set_summed_hwms(&self, snd: i64, rcv: i64, peer_snd: i64, our_rcv: i64) {
+        for (h, w, r) in [(self.out(), snd, rcv), (self.inq(), peer_snd, our_rcv)] {
+            h.ctl.0.parts[0].store(w, Ordering::Relaxed);
+            h.ctl.0.parts[1].store(r, Ordering::Relaxed);
+            h.ctl.0.hwm.store(sum_hwm(w, r), Ordering::Relaxed);
+        }
+        self.check_countdown.set(1);
+    }
+
+    /// ZMQ_SNDHWM changed on our socket: the limit of what we write (the
+    /// sum with the peer's RCVHWM on an inproc pipe).
+    pub fn update_sndhwm(&self, snd: i64) {
+        let c = &self.out().ctl.0;
+        c.parts[0].store(snd, Ordering::Relaxed);
+        let rcv = c.parts[1].load(Ordering::Relaxed);
+        let hwm = if rcv == SUM_OFF {
+            snd
+        } else {
+            sum_hwm(snd, rcv)
+        };
+        c.hwm.store(hwm, Ordering::Relaxed);
+    }
+
+    /// ZMQ_RCVHWM changed on our socket: the limit of what we read (the
+    /// sum with the peer's SNDHWM on an inproc pipe).
+    pub fn update_rcvhwm(&self, rcv: i64) {
+        let c = &self.inq().ctl.0;
+        let hwm = if c.parts[1].load(Ordering::Relaxed) == SUM_OFF {
+            rcv
+        } else {
+            c.parts[1].store(rcv, Ordering::Relaxed);
+            sum_hwm(c.parts[0].load(Ordering::Relaxed), rcv)
+        };
+        self.set_in_hwm(hwm);
+    }
+
     /// True if `hwm` messages of ours are in flight according to `peer_read`.
     #[inline]
     fn out_full(&self, hwm: u64) -> bool {
-        // Saturating: a skipped ROUTING_ID frame with MORE counts as a read
-        // message, so the peer's count may exceed ours.
+        // Saturating: defensive; the reader counts exactly what we count.
         self.msgs_written.saturating_sub(self.peer_read.get()) >= hwm
     }
 
@@ -287,14 +360,20 @@ impl Pipe {
         if self.terminated {
             return Err(msg);
         }
+        if self.conflate_out {
+            return self.write_conflated(msg);
+        }
         let more = msg.more();
+        // A routing-id frame does not count against the HWM (as libzmq:
+        // an inproc pair with HWM 1 + 1 holds two messages besides it).
+        let counted = !msg.is_routing_id();
         let h = &self.shared.halves[self.side];
         // SAFETY: this end is the only writer of its out half.
         unsafe { h.queue.write(msg) };
         if more {
             return Ok(());
         }
-        self.msgs_written += 1;
+        self.msgs_written += u64::from(counted);
         // SAFETY: as above.
         if unsafe { h.queue.flush() } {
             self.shared.notify(1 - self.side, PipeEvent::Readable);
@@ -306,12 +385,13 @@ impl Pipe {
     pub fn rollback(&mut self) {
         // SAFETY: this end is the only writer of its out half.
         unsafe { self.out().queue.rollback() };
+        self.rollback_conflated();
     }
 
     /// True while a multipart message is half written.
     pub fn writing_more(&self) -> bool {
         // SAFETY: this end is the only writer of its out half.
-        unsafe { self.out().queue.has_unflushed() }
+        (unsafe { self.out().queue.has_unflushed() }) || self.conflated_partial()
     }
 
     /// True while a multipart message is half read.
@@ -328,14 +408,30 @@ impl Pipe {
             let m = match unsafe { h.queue.read() } {
                 Some(m) => m,
                 None => {
-                    if self.shared.closed[1 - self.side].load(Ordering::Acquire) {
+                    if let Some(m) =
+                        conflate::take(&self.shared, 1 - self.side, &mut self.conflate, false)
+                    {
+                        m
+                    } else if self.shared.closed[1 - self.side].load(Ordering::Acquire) {
                         // Everything the peer published before terminating
                         // is visible now.
                         // SAFETY: the only reader of this half.
                         match unsafe { h.queue.read() } {
                             Some(m) => m,
-                            None => return Read::Closed,
+                            None => match conflate::take(
+                                &self.shared,
+                                1 - self.side,
+                                &mut self.conflate,
+                                false,
+                            ) {
+                                Some(m) => m,
+                                None => return Read::Closed,
+                            },
                         }
+                    } else if let Some(m) =
+                        conflate::take(&self.shared, 1 - self.side, &mut self.conflate, true)
+                    {
+                        m
                     } else {
                         // SAFETY: the only reader of this half.
                         let asleep = unsafe { h.queue.sleep() };
@@ -350,12 +446,13 @@ impl Pipe {
                 }
             };
             let more = m.more();
-            if !self.reading_more && m.is_routing_id() && !self.keep_routing_id {
-                self.consumed_message();
+            // Routing-id frames are not counted (see `write`).
+            let routing_id = !self.reading_more && m.is_routing_id();
+            if routing_id && !self.keep_routing_id {
                 continue;
             }
             self.reading_more = more;
-            if !more {
+            if !more && !routing_id {
                 self.consumed_message();
             }
             return Read::Msg(m);
@@ -365,7 +462,7 @@ impl Pipe {
     /// True if a frame is ready to read (does not change sleep state).
     pub fn has_msg(&self) -> bool {
         // SAFETY: this end is the only reader of its in half.
-        unsafe { self.inq().queue.has_msg() }
+        (unsafe { self.inq().queue.has_msg() }) || self.has_conflated()
     }
 
     /// Counts a whole message read, publishes the count for the writer's HWM

@@ -142,7 +142,12 @@ impl Socket {
             return Err(Errno::ENOENT);
         };
         match self.endpoints.remove(i).kind {
-            RecKind::Listener(l) => l.close(false),
+            RecKind::Listener(l) => {
+                l.close(false);
+                // Nothing sent towards the endpoint may arrive from now on,
+                // whenever the I/O thread gets to closing the connections.
+                self.drop_listener_pipes(l.token);
+            }
             RecKind::InprocBind { name } => inproc::unbind(self, &name),
             _ => {}
         }

@@ -13,19 +13,29 @@ use crate::io::command::PipeInfo;
 use crate::msg::{flags, Msg};
 use crate::pipe;
 
-/// Inproc HWM: the sum of both sides, unlimited if either is (P3, P4).
-fn sum_hwm(a: i32, b: i32) -> i64 {
-    if a <= 0 || b <= 0 {
-        0
-    } else {
-        a as i64 + b as i64
-    }
-}
-
 fn routing_id_msg(id: &[u8]) -> Msg {
     let mut m = Msg::from_slice(id);
     m.set_flags(flags::ROUTING_ID);
     m
+}
+
+/// The connecter's ZMQ_CONFLATE decides for both directions of an inproc
+/// pipe, as in libzmq (for the types it conflates: DEALER, PULL, PUSH, PUB,
+/// SUB).
+fn connecter_conflates(s: &Socket) -> bool {
+    use crate::zmtp::socket_types::{DEALER, PUB, PULL, PUSH, SUB};
+    s.core.options.conflate && matches!(s.socket_type(), DEALER | PULL | PUSH | PUB | SUB)
+}
+
+/// Fixes whether the half `end` writes conflates (after its routing-id
+/// greeting): on a conflating pipe, unless the writer sends subscriptions,
+/// which must all arrive.
+fn fix_conflate(end: &mut pipe::Pipe, conflate: bool, writer_type: i32) {
+    use crate::zmtp::socket_types::{SUB, XSUB};
+    end.conflate_fixed = true;
+    if conflate && !matches!(writer_type, SUB | XSUB) {
+        end.set_conflate();
+    }
 }
 
 /// What the binding side of an inproc pipe is told about it.
@@ -34,6 +44,7 @@ fn accepted() -> PipeInfo {
         locally_initiated: false,
         connect_routing_id: None,
         direct_recv: None,
+        origin: 0,
     }
 }
 
@@ -54,6 +65,7 @@ pub(super) fn bind(s: &mut Socket, name: &str) -> Result<()> {
         }
         let entry = InprocBound {
             socket: s.shared.clone(),
+            socket_type: s.socket_type(),
             sndhwm,
             rcvhwm,
             routing_id: rid.clone(),
@@ -63,13 +75,19 @@ pub(super) fn bind(s: &mut Socket, name: &str) -> Result<()> {
     let pending = s.ctx.inproc_pending.lock().remove(name).unwrap_or_default();
     for InprocPending {
         mut pipe,
+        conflate,
         sndhwm: their_snd,
         rcvhwm: their_rcv,
     } in pending
     {
-        pipe.set_out_hwm(sum_hwm(sndhwm, their_rcv));
-        pipe.set_in_hwm(sum_hwm(their_snd, rcvhwm));
+        pipe.set_summed_hwms(
+            sndhwm.into(),
+            their_rcv.into(),
+            their_snd.into(),
+            rcvhwm.into(),
+        );
         let _ = pipe.write(routing_id_msg(&rid));
+        fix_conflate(&mut pipe, conflate, s.socket_type());
         s.attach_pipe(pipe, accepted());
     }
     Ok(())
@@ -82,14 +100,21 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
         let o = &s.core.options;
         (o.sndhwm, o.rcvhwm, o.routing_id.clone())
     };
+    let conflate = connecter_conflates(s);
     let mine = {
         let reg = s.ctx.inproc.lock();
         match reg.get(name) {
             Some(b) => {
-                let (mut mine, mut theirs) =
-                    pipe::pair([sum_hwm(sndhwm, b.rcvhwm), sum_hwm(b.sndhwm, rcvhwm)]);
+                let (mut mine, mut theirs) = pipe::pair([0, 0]);
+                mine.set_summed_hwms(
+                    sndhwm.into(),
+                    b.rcvhwm.into(),
+                    b.sndhwm.into(),
+                    rcvhwm.into(),
+                );
                 let _ = mine.write(routing_id_msg(&rid));
                 let _ = theirs.write(routing_id_msg(&b.routing_id));
+                fix_conflate(&mut theirs, conflate, b.socket_type);
                 b.socket.send_attach(theirs, accepted());
                 mine
             }
@@ -98,6 +123,7 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
                 let _ = mine.write(routing_id_msg(&rid));
                 let waiting = InprocPending {
                     pipe: theirs,
+                    conflate,
                     sndhwm,
                     rcvhwm,
                 };
@@ -107,6 +133,8 @@ pub(super) fn connect(s: &mut Socket, name: &str) -> Result<u64> {
             }
         }
     };
+    let mut mine = mine;
+    fix_conflate(&mut mine, conflate, s.socket_type());
     let uid = mine.id();
     s.attach_local(mine, None);
     Ok(uid)

@@ -53,6 +53,11 @@ pub struct Socket {
     /// same order).
     direct_ids: Vec<PipeId>,
     direct_rx: Vec<Arc<dyn DirectReceiver>>,
+    /// Pipes of connections accepted by our listeners, with the listener's
+    /// token (`PipeInfo::origin`), and the tokens of listeners unbound
+    /// since: their late pipes are refused (zmq_unbind, see endpoints.rs).
+    origins: Vec<(PipeId, u64)>,
+    unbound: Vec<u64>,
 }
 
 impl Socket {
@@ -92,6 +97,8 @@ impl Socket {
             registry_id: 0,
             direct_ids: Vec::new(),
             direct_rx: Vec::new(),
+            origins: Vec::new(),
+            unbound: Vec::new(),
         })
     }
 
@@ -106,8 +113,22 @@ impl Socket {
         Ok(())
     }
 
+    /// ZMQ_CONFLATE applies to what this socket sends: the types libzmq
+    /// makes conflating pipes for, less PULL (sends nothing) and SUB (its
+    /// subscriptions must all arrive).
+    fn conflates_send(&self) -> bool {
+        use crate::zmtp::socket_types::{DEALER, PUB, PUSH};
+        self.core.options.conflate && matches!(self.socket_type(), PUSH | PUB | DEALER)
+    }
+
     /// Attaches a pipe end to this socket.
-    fn attach_pipe(&mut self, pipe: Pipe, mut info: PipeInfo) {
+    fn attach_pipe(&mut self, mut pipe: Pipe, mut info: PipeInfo) {
+        if info.origin != 0 && self.unbound.contains(&info.origin) {
+            return; // accepted by a listener since unbound: dropped, closed
+        }
+        if !pipe.conflate_fixed && self.conflates_send() {
+            pipe.set_conflate();
+        }
         if info.locally_initiated
             && info.connect_routing_id.is_none()
             && !self.core.options.connect_routing_id.is_empty()
@@ -116,6 +137,9 @@ impl Socket {
                 Some(std::mem::take(&mut self.core.options.connect_routing_id));
         }
         let id = self.core.pipes.insert(pipe);
+        if info.origin != 0 {
+            self.origins.push((id, info.origin));
+        }
         if let Some(h) = info.direct_recv.take() {
             self.direct_ids.push(id);
             self.direct_rx.push(h);
@@ -136,6 +160,7 @@ impl Socket {
                     self.direct_ids.remove(k);
                     self.direct_rx.remove(k);
                 }
+                self.origins.retain(|&(i, _)| i != id);
                 if let Some(mut p) = self.core.pipes.remove(id) {
                     p.terminate();
                 }
@@ -347,9 +372,9 @@ impl Socket {
             for id in self.core.pipes.ids() {
                 if let Some(p) = self.core.pipes.get(id) {
                     if option == ZMQ_SNDHWM {
-                        p.set_out_hwm(snd);
+                        p.update_sndhwm(snd);
                     } else {
-                        p.set_in_hwm(rcv);
+                        p.update_rcvhwm(rcv);
                     }
                 }
             }
@@ -381,6 +406,7 @@ impl Socket {
         self.process_commands()?;
         let ep = self.bind_endpoint(addr)?;
         self.last_endpoint = ep;
+        self.signal_io_object(addr);
         Ok(())
     }
 
@@ -390,7 +416,17 @@ impl Socket {
         self.process_commands()?;
         self.connect_endpoint(addr)?;
         self.last_endpoint = addr.to_string();
+        self.signal_io_object(addr);
         Ok(())
+    }
+
+    /// ZMQ_FD turns readable after a bind or connect that started an I/O
+    /// object (not inproc), as libzmq's does (F1): a program polling the fd
+    /// then checks ZMQ_EVENTS.
+    fn signal_io_object(&self, addr: &str) {
+        if !addr.starts_with("inproc://") {
+            self.shared.mailbox.signal();
+        }
     }
 
     /// `zmq_unbind`.
@@ -417,8 +453,26 @@ impl Socket {
                 locally_initiated: true,
                 connect_routing_id: None,
                 direct_recv,
+                origin: 0,
             },
         );
+    }
+
+    /// zmq_unbind of the listener `token`: its connections' pipes are
+    /// detached now (nothing more is read from them), and any it accepted
+    /// that are still on their way are refused when they arrive.
+    fn drop_listener_pipes(&mut self, token: u64) {
+        self.unbound.push(token);
+        let ids: Vec<PipeId> = self
+            .origins
+            .iter()
+            .filter(|&&(_, t)| t == token)
+            .map(|&(i, _)| i)
+            .collect();
+        for id in ids {
+            self.core.pipe_dead(id);
+        }
+        self.reap_dead();
     }
 
     /// Detaches a pipe by its process-wide id (disconnect of an inproc endpoint).
@@ -454,6 +508,7 @@ impl Socket {
         }
         self.direct_ids.clear();
         self.direct_rx.clear();
+        self.origins.clear();
         self.terminated = true;
         self.shared.close();
         self.ctx.unregister_socket(self.registry_id);

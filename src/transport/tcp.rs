@@ -10,7 +10,10 @@
 //!   `%zone`. A port of `*` is EINVAL; `0` is allowed.
 //! - **bind** `interface:port` ([`resolve_bind`]): `*`, a numeric address
 //!   (no DNS) or an interface name (`lo`); port `*` or `0` picks an ephemeral
-//!   port. Unknown names give ENODEV, as does a port above 65535 (X1).
+//!   port. Unknown names give ENODEV (X1); a port above 65535 gives EINVAL,
+//!   as libzmq 4.3.4 does for 65536 (it truncates the number to 16 bits and
+//!   refuses the 0 it gets; we refuse every port that does not fit rather
+//!   than bind another one).
 //! - With ZMQ_IPV6 resolution asks for IPv6 with `AI_V4MAPPED`, so an IPv4
 //!   address becomes `::ffff:a.b.c.d` on a dual-stack socket, as in libzmq;
 //!   without it only IPv4 results are used.
@@ -99,8 +102,8 @@ pub fn resolve_connect(a: &ConnectAddr, ipv6: bool) -> Result<(Option<SocketAddr
 /// Resolves a bind address `interface:port` (N1, X1): interface `*` (any:
 /// `0.0.0.0`, or `::` dual-stack with `ipv6`), an interface name (its first
 /// address of the wanted family), or a numeric address (no DNS); port `*`
-/// or `0` = ephemeral. No `:` or a non-numeric port → EINVAL; an unknown
-/// interface, a name, or a port above 65535 → ENODEV.
+/// or `0` = ephemeral. No `:`, a non-numeric port or one above 65535 →
+/// EINVAL; an unknown interface or a name → ENODEV.
 pub fn resolve_bind(addr: &str, ipv6: bool) -> Result<SocketAddr> {
     let (host, port) = addr.rsplit_once(':').ok_or(Errno::EINVAL)?;
     let port = if port == "*" {
@@ -108,7 +111,7 @@ pub fn resolve_bind(addr: &str, ipv6: bool) -> Result<SocketAddr> {
     } else if !port.is_empty() && port.bytes().all(|c| c.is_ascii_digit()) {
         match port.parse::<u32>() {
             Ok(p) if p <= 65535 => p as u16,
-            _ => return Err(Errno::ENODEV),
+            _ => return Err(Errno::EINVAL),
         }
     } else {
         return Err(Errno::EINVAL);
@@ -653,8 +656,9 @@ mod tests {
         // An IPv6 literal without ZMQ_IPV6 is not a usable bind address.
         assert_eq!(resolve_bind("[::1]:5555", false), Err(Errno::ENODEV));
         assert_eq!(resolve_bind("localhost:5555", false), Err(Errno::ENODEV));
-        assert_eq!(resolve_bind("127.0.0.1:99999", false), Err(Errno::ENODEV));
-        assert_eq!(resolve_bind("*:99999", false), Err(Errno::ENODEV));
+        assert_eq!(resolve_bind("127.0.0.1:99999", false), Err(Errno::EINVAL));
+        assert_eq!(resolve_bind("*:65536", false), Err(Errno::EINVAL));
+        assert_eq!(resolve_bind("*:99999999999", false), Err(Errno::EINVAL));
         assert_eq!(resolve_bind("127.0.0.1", false), Err(Errno::EINVAL));
         assert_eq!(resolve_bind("127.0.0.1:", false), Err(Errno::EINVAL));
         assert_eq!(resolve_bind("127.0.0.1:x", false), Err(Errno::EINVAL));

@@ -31,9 +31,18 @@ pub(crate) struct Header {
     pub command: bool,
 }
 
+/// Sizes above this are also checked against the machine's memory.
+const HUGE_FRAME: u64 = 1 << 32;
+
 /// Checks a peer-announced body size (Z6: MAXMSGSIZE applies to every frame).
+/// A size no allocation could hold (more than RAM + swap, e.g. 2^62) is
+/// refused at once too: libzmq fails to allocate it and drops the peer,
+/// where we, never allocating by the announced size, would wait for ever.
 fn check_size(size: u64, maxmsgsize: i64) -> Result<usize, Error> {
     if maxmsgsize >= 0 && size > maxmsgsize as u64 {
+        return Err(Error::MsgSize);
+    }
+    if size > HUGE_FRAME && size > crate::sys::memory_size() {
         return Err(Error::MsgSize);
     }
     match usize::try_from(size) {

@@ -282,6 +282,14 @@ mod tests {
         let mut z = zmtp(-1);
         z.input(&[0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
         assert_eq!(z.read_frame().err(), Some(Error::MsgSize));
+        // So is one no memory could hold (2^62), at once.
+        let mut z = zmtp(-1);
+        z.input(&[0x02, 0x40, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(z.read_frame().err(), Some(Error::MsgSize));
+        // A large but possible size waits for its body.
+        let mut z = zmtp(-1);
+        z.input(&[0x02, 0, 0, 0, 0, 0x10, 0, 0, 0, b'x']);
+        assert!(z.read_frame().unwrap().is_none());
     }
 
     #[test]

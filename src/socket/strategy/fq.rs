@@ -119,25 +119,9 @@ impl Fq {
         self.prefetched.is_some()
     }
 
-    /// CONFLATE: reads every frame available and keeps the last one.
-    pub fn recv_last(&mut self, cx: &mut Core, msg: &mut Msg) -> Result<PipeId> {
-        let mut got = self.recv(cx, msg)?;
-        let mut next = Msg::new();
-        while let Ok(id) = self.recv(cx, &mut next) {
-            std::mem::swap(msg, &mut next);
-            got = id;
-        }
-        Ok(got)
-    }
-
     /// The frame `has_in` read ahead, if any.
     pub fn peek(&self) -> Option<&Msg> {
         self.prefetched.as_ref().map(|(_, m)| m)
-    }
-
-    /// True while a multipart message is half read.
-    pub fn more(&self) -> bool {
-        self.more
     }
 
     #[cfg(test)]

@@ -30,9 +30,7 @@ impl Dealer {
     /// Receives one frame; returns the pipe it came from.
     #[inline]
     pub(super) fn recv_pipe(&mut self, cx: &mut Core, msg: &mut Msg) -> Result<PipeId> {
-        if cx.options.conflate && !self.fq.more() {
-            return self.fq.recv_last(cx, msg);
-        }
+        // ZMQ_CONFLATE is the pipes' (see pull.rs).
         self.fq.recv(cx, msg)
     }
 }

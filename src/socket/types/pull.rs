@@ -33,9 +33,8 @@ impl Pattern for Pull {
     }
     #[inline]
     fn recv(&mut self, cx: &mut Core, msg: &mut Msg) -> Result<()> {
-        if cx.options.conflate && !self.fq.more() {
-            return self.fq.recv_last(cx, msg).map(|_| ());
-        }
+        // ZMQ_CONFLATE is the pipes' (only the newest message waits in
+        // them), as in libzmq.
         self.fq.recv(cx, msg).map(|_| ())
     }
     fn has_in(&mut self, cx: &mut Core) -> bool {
@@ -108,10 +107,10 @@ mod tests {
     }
 
     #[test]
-    fn conflate_keeps_newest() {
+    fn conflating_pipe_keeps_newest() {
         let mut h = Harness::new(kind::PULL);
-        h.cx.options.conflate = true;
         let (_a, mut pa) = h.attach(0);
+        pa.set_conflate(); // what the session or inproc peer does
         for i in 0..5u8 {
             put(&mut pa, &[&[i]]);
         }

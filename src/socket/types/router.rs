@@ -446,7 +446,7 @@ mod tests {
         let info = PipeInfo {
             locally_initiated: true,
             connect_routing_id: Some(b"peer".to_vec()),
-            direct_recv: None,
+            ..PipeInfo::default()
         };
         let (_a, mut pa) = h.attach_info(1, &info);
         assert!(h.has_out());
@@ -465,7 +465,7 @@ mod tests {
         let info = PipeInfo {
             locally_initiated: true,
             connect_routing_id: Some(b"p".to_vec()),
-            direct_recv: None,
+            ..PipeInfo::default()
         };
         let (_a, mut pa) = h.attach_info(1, &info);
         for _ in 0..5 {

@@ -77,11 +77,15 @@ mod tests {
         put(&mut pa, &[b"ya"]);
         assert_eq!(h.recv_parts().unwrap(), v(&[b"ya"]));
         assert_eq!(h.recv_err(), Errno::EAGAIN);
-        h.cx.options.conflate = true;
+        // A conflating pipe (ZMQ_CONFLATE): the newest message, filtered
+        // after (libzmq's order).
+        pa.set_conflate();
         put(&mut pa, &[b"y1"]);
         put(&mut pa, &[b"y2"]);
-        put(&mut pa, &[b"x3"]);
         assert_eq!(h.recv_parts().unwrap(), v(&[b"y2"]));
+        put(&mut pa, &[b"y3"]);
+        put(&mut pa, &[b"x4"]);
+        assert_eq!(h.recv_err(), Errno::EAGAIN);
     }
 
     #[test]

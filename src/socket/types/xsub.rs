@@ -173,14 +173,8 @@ impl Pattern for XSub {
 
     #[inline]
     fn recv(&mut self, cx: &mut Core, msg: &mut Msg) -> Result<()> {
-        if cx.options.conflate && self.is_sub && !self.more_recv {
-            self.recv_filtered(cx, msg)?;
-            let mut next = Msg::new();
-            while self.recv_filtered(cx, &mut next).is_ok() {
-                std::mem::swap(msg, &mut next);
-            }
-            return Ok(());
-        }
+        // ZMQ_CONFLATE (SUB) is the pipes': the newest message waits, and
+        // is then filtered, as in libzmq.
         self.recv_filtered(cx, msg)
     }
 
