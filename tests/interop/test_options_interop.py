@@ -107,10 +107,11 @@ class Socks5Proxy:
         self.port = self.listener.getsockname()[1]
         self.handshakes = []
         self.stop = False
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.listener.settimeout(0.1)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
 
     def serve(self):
-        self.listener.settimeout(0.1)
         while not self.stop:
             try:
                 c, _ = self.listener.accept()
@@ -188,6 +189,7 @@ class Socks5Proxy:
 
     def close(self):
         self.stop = True
+        self.thread.join()
         self.listener.close()
 
 
