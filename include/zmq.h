@@ -687,21 +687,30 @@ const char *zmq_msg_gets(const zmq_msg_t *msg_, const char *property_);
 int zmq_poll(zmq_pollitem_t *items_, int nitems_, long timeout_);
 
 /**
- * Runs a proxy between `frontend_` and `backend_` in the calling thread,
- * copying every message to `capture_` if it is not NULL. Not available yet:
- * returns -1 with errno ENOTSUP (EFAULT for NULL sockets).
+ * Runs the built-in proxy in the calling thread: every message received on
+ * `frontend_` is sent on `backend_` and the other way round (whole
+ * multipart messages; `frontend_` and `backend_` may be the same socket),
+ * and, if `capture_` is not NULL, a copy of each frame is sent to it.
+ * Returns only on failure: -1 with errno ETERM (the context was shut down
+ * or terminated), EINTR, EFAULT (NULL frontend or backend), ENOTSOCK, or
+ * the error of the failing send/receive.
  */
 int zmq_proxy(void *frontend_, void *backend_, void *capture_);
 
 /**
- * As `zmq_proxy`, controlled by PAUSE/RESUME/TERMINATE/STATISTICS commands
- * received on `control_`. Not available yet: returns -1 with errno ENOTSUP
- * (EFAULT for NULL sockets).
+ * As `zmq_proxy`, steered by commands received on `control_` (if not
+ * NULL): "PAUSE" (stop forwarding), "RESUME", "TERMINATE" (return 0) and
+ * "STATISTICS" (answered with eight uint64 frames: frames and bytes
+ * received and sent by the frontend, then by the backend; each part of a
+ * multipart message counts). A REP control socket gets an empty reply to
+ * every other command (unknown ones change nothing); other control socket
+ * types get no reply.
  */
 int zmq_proxy_steerable(void *frontend_, void *backend_, void *capture_, void *control_);
 
 /**
- * Deprecated: `zmq_proxy (frontend_, backend_, NULL)`; `type_` is ignored.
+ * Deprecated: `zmq_proxy (frontend_, backend_, NULL)`; `type_` (ZMQ_QUEUE,
+ * ZMQ_FORWARDER, ZMQ_STREAMER) is ignored, as in libzmq.
  */
 int zmq_device(int type_, void *frontend_, void *backend_);
 

@@ -16,6 +16,7 @@ pub mod msg;
 pub mod options;
 pub mod pipe;
 pub mod poll;
+pub mod proxy;
 pub mod random;
 pub mod socket;
 pub mod sys;
