@@ -21,6 +21,7 @@ pub mod connecter;
 pub mod direct_recv;
 pub mod direct_send;
 pub mod listener;
+mod notify;
 pub mod session;
 pub mod stream;
 #[cfg(test)]

@@ -21,19 +21,22 @@ use super::conn::{Conn, Live};
 use super::connecter::Connecter;
 use super::direct_recv::DirectRecv;
 use super::direct_send::SessionNotifier;
-use super::stream::{Engine, Filled, PumpStats, Pumped, Wrote};
+use super::notify;
+use super::stream::Engine;
 use crate::ctx::{CtxHold, CtxInner};
 use crate::io::command::{PipeInfo, SocketShared};
 use crate::io::mailbox::Mailbox;
 use crate::io::reactor::{IoCmd, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
-use crate::msg::{flags, Msg};
+use crate::msg::{flags, Metadata, Msg};
 use crate::options::Options;
 use crate::pipe::{self, Pipe, PipeEvent};
-use crate::zmtp::{self, Zmtp};
+use crate::zmtp;
 use parking_lot::Mutex;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod flow;
 
 const T_RECONNECT: u32 = 1;
 const T_ZMTP: u32 = 2;
@@ -193,24 +196,9 @@ impl Session {
         r
     }
 
-    fn zmtp_config(&self) -> zmtp::Config {
-        let o = &self.opts;
-        zmtp::Config {
-            socket_type: o.socket_type,
-            routing_id: o.routing_id.clone(),
-            mechanism: zmtp::MechanismConfig::Null,
-            maxmsgsize: o.maxmsgsize,
-            heartbeat_ivl_ms: o.heartbeat_ivl,
-            heartbeat_ttl_ms: o.heartbeat_ttl,
-            heartbeat_timeout_ms: o.heartbeat_timeout,
-            handshake_ivl_ms: o.handshake_ivl,
-            metadata: o.metadata.clone(),
-        }
-    }
-
     fn new_engine(&self, fd: OwnedFd, peer_address: String, connecting: bool) -> Engine {
-        let zmtp = Zmtp::new(self.zmtp_config(), Instant::now());
-        Engine::new(fd, zmtp, peer_address, connecting)
+        let codec = Engine::codec(&self.opts, Instant::now());
+        Engine::new(fd, codec, peer_address, connecting)
     }
 
     fn finish(&mut self, r: &mut Reactor) {
@@ -294,6 +282,9 @@ impl Session {
             }
         }
         self.set_interest(r, READABLE);
+        if self.opts.raw_socket {
+            self.raw_ready(r);
+        }
         self.flush_out(r);
         self.arm_zmtp_timer(r);
     }
@@ -329,6 +320,10 @@ impl Session {
             .is_some_and(|e| !e.connecting && !e.ready);
         if let (true, Kind::Connect(c)) = (in_handshake, &mut self.kind) {
             c.handshake_failed();
+        }
+        if let (Some(e), Some(p)) = (self.engine.as_mut(), self.pipe.as_mut()) {
+            let active = matches!(self.kind, Kind::Connect(_));
+            notify::disconnected(&self.opts, e, p, active);
         }
         self.drop_engine(r);
         if let Some(p) = self.pipe.as_mut() {
@@ -378,21 +373,46 @@ impl Session {
 
     /// Handshake done: make or re-use the pipe and announce the peer.
     fn on_ready(&mut self, r: &mut Reactor, peer: zmtp::PeerInfo) {
-        let mut meta = (*peer.metadata).clone();
         if let Some(e) = self.engine.as_mut() {
-            if !e.peer_address.is_empty() {
-                meta.set("Peer-Address", e.peer_address.as_bytes());
-            }
-            // ZMQ_SRCFD reads it back (libzmq's "__fd" property).
-            meta.set("__fd", e.raw_fd().to_string().as_bytes());
-            e.ready = true;
-            e.zmtp.set_msg_metadata(Some(meta));
+            e.set_ready((*peer.metadata).clone());
         }
+        if !self.attach_pipe(r) {
+            return;
+        }
+        // The peer's routing id goes first (sockets that want it keep it).
+        if self.opts.recv_routing_id {
+            let mut id = Msg::from_slice(&peer.routing_id);
+            id.set_flags(flags::ROUTING_ID);
+            if let Some(p) = self.pipe.as_mut() {
+                let _ = p.write(id);
+            }
+        }
+        if let Some(e) = self.engine.as_mut() {
+            notify::connected(&self.opts, e, self.pipe.as_mut());
+        }
+    }
+
+    /// A raw connection is up (accepted, or connected): there is no
+    /// handshake, so the pipe is attached at once (libzmq's
+    /// `raw_engine_t::plug_internal`).
+    fn raw_ready(&mut self, r: &mut Reactor) {
+        if let Some(e) = self.engine.as_mut() {
+            e.set_ready(Metadata::new());
+        }
+        if let (true, Some(e)) = (self.attach_pipe(r), self.engine.as_mut()) {
+            notify::connected(&self.opts, e, self.pipe.as_mut());
+        }
+    }
+
+    /// The connection is ready: make the pipe and hand the socket its end,
+    /// or re-use the pipe (a reconnection: the socket hears a hiccup).
+    /// False if the session finished instead.
+    fn attach_pipe(&mut self, r: &mut Reactor) -> bool {
         let locally = matches!(self.kind, Kind::Connect(_));
         if self.pipe.is_none() {
             if self.socket_gone || self.closing {
                 self.finish(r);
-                return;
+                return false;
             }
             let (sock_end, mut sess_end) =
                 pipe::pair([self.opts.sndhwm as i64, self.opts.rcvhwm as i64]);
@@ -409,7 +429,7 @@ impl Session {
             };
             if !self.socket.send_attach(sock_end, info) {
                 self.finish(r);
-                return;
+                return false;
             }
         } else if self.had_connection {
             if let Some(p) = self.pipe.as_ref() {
@@ -418,130 +438,7 @@ impl Session {
         }
         self.had_connection = true;
         self.publish_live();
-        // The peer's routing id goes first (sockets that want it keep it).
-        if self.opts.recv_routing_id {
-            let mut id = Msg::from_slice(&peer.routing_id);
-            id.set_flags(flags::ROUTING_ID);
-            if let Some(p) = self.pipe.as_mut() {
-                let _ = p.write(id);
-            }
-        }
-    }
-
-    /// Reads from the fd and pushes decoded frames into the pipe.
-    fn pump_in(&mut self, r: &mut Reactor) {
-        let now = Instant::now();
-        loop {
-            let Some(e) = self.engine.as_mut() else {
-                return;
-            };
-            let mut st = PumpStats::default();
-            match e.pump(self.pipe.as_mut(), now, usize::MAX, false, &mut st) {
-                Pumped::Drained => break,
-                Pumped::Stopped => return self.stop_input(r),
-                Pumped::Failed => return self.engine_error(r),
-                Pumped::Ready(peer) => {
-                    self.on_ready(r, peer);
-                    if self.done {
-                        return;
-                    }
-                    self.flush_out(r);
-                }
-            }
-        }
-        // The handshake may have queued output (READY, PONG).
-        self.flush_out(r);
-        self.arm_zmtp_timer(r);
-    }
-
-    /// Encodes queued messages and writes them out.
-    fn flush_out(&mut self, r: &mut Reactor) {
-        loop {
-            let Some(e) = self.engine.as_mut() else {
-                return;
-            };
-            if e.connecting || !e.registered {
-                // Not connected yet, or the peer hung up (input side finishes).
-                return;
-            }
-            let mut pipe_closed = false;
-            if e.ready {
-                if let Some(p) = self.pipe.as_mut() {
-                    pipe_closed = e.fill(p) == Filled::Closed;
-                }
-            }
-            match e.write_once(usize::MAX) {
-                Wrote::Nothing => {
-                    if pipe_closed {
-                        self.socket_side_closed(r);
-                    }
-                    return;
-                }
-                Wrote::All(_) => {
-                    if e.interest & WRITABLE != 0 {
-                        let want = e.interest & !WRITABLE;
-                        self.set_interest(r, want);
-                    }
-                }
-                Wrote::Partial => {
-                    // Wait for EPOLLOUT.
-                    let want = e.interest | WRITABLE;
-                    self.set_interest(r, want);
-                    return;
-                }
-                Wrote::Failed => return self.engine_error(r),
-            }
-        }
-    }
-
-    /// The socket closed its end and everything it sent has been encoded.
-    fn socket_side_closed(&mut self, r: &mut Reactor) {
-        let unsent = self
-            .engine
-            .as_ref()
-            .is_some_and(|e| !e.zmtp.output().is_empty());
-        if !unsent {
-            self.finish(r);
-        }
-    }
-
-    /// The inbound pipe is full: stop watching the fd for input.
-    fn stop_input(&mut self, r: &mut Reactor) {
-        if let Some(e) = self.engine.as_ref() {
-            let want = e.interest & !READABLE;
-            self.set_interest(r, want);
-        }
-    }
-
-    /// `Writable`: the socket drained its pipe below the low-water mark, or
-    /// a direct receive left work for this thread (input stopped at HWM,
-    /// EOF or an error, codec output or timers): pump the input.
-    fn resume_input(&mut self, r: &mut Reactor) {
-        let Some(e) = self.engine.as_mut() else {
-            return;
-        };
-        if e.input_stopped {
-            e.input_stopped = false;
-            e.zmtp.set_flow_stopped(false);
-            let want = e.interest | READABLE;
-            self.set_interest(r, want);
-        } else if !e.is_established() {
-            return;
-        }
-        self.pump_in(r);
-    }
-
-    /// The peer hung up while our input is stopped: keep its last bytes in
-    /// the kernel until the socket drains the pipe, but stop polling the fd
-    /// (epoll reports a hang-up whatever the interest).
-    fn park_hung_up(&mut self, r: &mut Reactor) {
-        if let Some(e) = self.engine.as_mut() {
-            if e.registered {
-                r.remove_fd(e.raw_fd());
-                e.registered = false;
-            }
-        }
-        self.live.clear();
+        true
     }
 }
 
@@ -595,6 +492,9 @@ impl Session {
                     e.interest = READABLE;
                     e.registered = true;
                 }
+                if self.opts.raw_socket {
+                    self.raw_ready(r); // (if it finished, nothing below acts)
+                }
                 self.flush_out(r);
                 self.arm_zmtp_timer(r);
             }
@@ -633,7 +533,16 @@ impl Session {
         match ev {
             PipeEvent::Readable => self.flush_out(r),
             PipeEvent::Writable => self.resume_input(r),
-            PipeEvent::Closed => self.on_socket_closed(r),
+            PipeEvent::Closed => {
+                // A raw connection closed by an empty frame first writes
+                // what was sent before it (whatever LINGER says).
+                if self.opts.raw_socket {
+                    self.flush_out(r);
+                }
+                if !self.done {
+                    self.on_socket_closed(r);
+                }
+            }
             PipeEvent::Hiccup => {}
         }
     }
@@ -699,7 +608,7 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{flush, greet, io_world, next_event};
+    use super::super::testutil::{flush, greet, io_world, next_event, wait_attach};
     use super::*;
     use crate::io::reactor::new_token;
     use crate::pipe::Read;
@@ -753,6 +662,80 @@ mod tests {
             matches!(pipe.read(), Read::Closed)
         });
         assert!(closed);
+        io.stop();
+    }
+
+    /// Reads from the socket end until a message comes (5 s at most).
+    fn read_msg(pipe: &mut Pipe) -> Msg {
+        for _ in 0..1000 {
+            if let Read::Msg(m) = pipe.read() {
+                return m;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("no message")
+    }
+
+    /// A raw (STREAM) session attaches its pipe with no handshake, tells
+    /// the socket of the connection and its end with empty messages that
+    /// carry Peer-Address, moves bare bytes both ways, and a closed socket
+    /// end closes the connection after what was sent.
+    #[test]
+    fn raw_session_attaches_at_once_and_notifies() {
+        use std::io::{Read as _, Write as _};
+        let (io, ctx, socket) = io_world();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let opts = Options::new(socket_types::STREAM, true);
+        assert!(opts.raw_socket && opts.raw_notify);
+        let peer = "127.0.0.1".to_string();
+        let s = Session::accepted(OwnedFd::from(a), peer, socket.clone(), &ctx, opts, 0);
+        io.send(IoCmd::Register {
+            token: new_token(),
+            obj: Box::new(s),
+        });
+        let (mut pipe, info) = wait_attach(&socket.mailbox);
+        assert!(!info.locally_initiated);
+        let hello = read_msg(&mut pipe);
+        assert!(hello.is_empty());
+        assert_eq!(
+            hello.gets("Peer-Address").map(|v| v.to_bytes()),
+            Some(&b"127.0.0.1"[..])
+        );
+        b.write_all(b"\x02\xffraw").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 5 {
+            got.extend_from_slice(read_msg(&mut pipe).data());
+        }
+        assert_eq!(got, b"\x02\xffraw");
+        pipe.write(Msg::from_slice(b"reply")).unwrap();
+        pipe.terminate();
+        let mut out = Vec::new();
+        b.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"reply");
+        io.stop();
+
+        // The peer goes away: an empty message again.
+        let (io, ctx, socket) = io_world();
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let opts = Options::new(socket_types::STREAM, true);
+        let s = Session::accepted(
+            OwnedFd::from(a),
+            String::new(),
+            socket.clone(),
+            &ctx,
+            opts,
+            0,
+        );
+        io.send(IoCmd::Register {
+            token: new_token(),
+            obj: Box::new(s),
+        });
+        let (mut pipe, _) = wait_attach(&socket.mailbox);
+        assert!(read_msg(&mut pipe).is_empty());
+        drop(b);
+        assert!(read_msg(&mut pipe).is_empty());
         io.stop();
     }
 }

@@ -11,7 +11,8 @@
 
 use crate::error::{Errno, Result};
 use crate::io::reactor::TimerKey;
-use crate::msg::Msg;
+use crate::msg::{Metadata, Msg};
+use crate::options::Options;
 use crate::pipe::{Pipe, Read};
 use crate::transport::sys;
 use crate::zmtp::{self, Event, Zmtp};
@@ -118,6 +119,39 @@ impl Engine {
             timer: None,
             connect_timer: None,
         }
+    }
+
+    /// The codec of a new connection for a socket with `opts`, chosen here
+    /// once per connection: ZMTP, or raw bytes (STREAM, ROUTER_RAW).
+    pub fn codec(opts: &Options, now: Instant) -> Zmtp {
+        if opts.raw_socket {
+            return Zmtp::raw(now);
+        }
+        let cfg = zmtp::Config {
+            socket_type: opts.socket_type,
+            routing_id: opts.routing_id.clone(),
+            mechanism: zmtp::MechanismConfig::Null,
+            maxmsgsize: opts.maxmsgsize,
+            heartbeat_ivl_ms: opts.heartbeat_ivl,
+            heartbeat_ttl_ms: opts.heartbeat_ttl,
+            heartbeat_timeout_ms: opts.heartbeat_timeout,
+            handshake_ivl_ms: opts.handshake_ivl,
+            metadata: opts.metadata.clone(),
+        };
+        Zmtp::new(cfg, now)
+    }
+
+    /// The connection is established (raw) or handshaken (ZMTP): data may
+    /// flow. Received messages carry `meta` plus the peer's address.
+    pub fn set_ready(&mut self, mut meta: Metadata) {
+        if !self.peer_address.is_empty() {
+            meta.set("Peer-Address", self.peer_address.as_bytes());
+            // ZMQ_SRCFD reads it back (libzmq's private "__fd" property,
+            // set with Peer-Address).
+            meta.set("__fd", self.raw_fd().to_string().as_bytes());
+        }
+        self.ready = true;
+        self.zmtp.set_msg_metadata(Some(meta));
     }
 
     pub fn raw_fd(&self) -> RawFd {

@@ -33,7 +33,7 @@ pub use accept_filter::TcpAcceptFilter;
 pub use get::{write_getsockopt, write_optval, write_optval_exact};
 pub use set::{parse_curve_key, parse_plain_credential};
 
-use crate::constants::{ZMQ_ROUTER, ZMQ_STREAM, ZMQ_SUB, ZMQ_XSUB};
+use crate::constants::{ZMQ_DEALER, ZMQ_ROUTER, ZMQ_STREAM, ZMQ_SUB, ZMQ_XSUB};
 use crate::transport::SockOpts;
 
 /// PLAIN, CURVE and ZAP (ZAP_DOMAIN) are implemented. While false, their
@@ -172,6 +172,12 @@ pub struct Options {
     /// copy of these options (its connecters read it for
     /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT, libzmq's `is_disconnected`).
     pub disconnected: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Connections speak no ZMTP: raw bytes both ways (STREAM, and ROUTER
+    /// after ZMQ_ROUTER_RAW; libzmq's `raw_socket`).
+    pub raw_socket: bool,
+    /// A raw connection's connect and disconnect are told to the socket as
+    /// an empty message (ZMQ_STREAM_NOTIFY, default on; libzmq's `raw_notify`).
+    pub raw_notify: bool,
 }
 
 impl Options {
@@ -282,7 +288,28 @@ impl Options {
             invert_matching: false,
             router_notify: 0,
             disconnected: Default::default(),
+            raw_socket: socket_type == ZMQ_STREAM,
+            raw_notify: true,
         }
+    }
+
+    /// ZMQ_HELLO_MSG is sent by this socket type (libzmq's
+    /// `can_send_hello_msg`: ROUTER, DEALER and the draft SERVER, CLIENT,
+    /// PEER); other types accept the option and send nothing, as libzmq.
+    pub fn can_send_hello_msg(&self) -> bool {
+        matches!(self.socket_type, ZMQ_ROUTER | ZMQ_DEALER)
+    }
+
+    /// ZMQ_DISCONNECT_MSG is received by this socket type
+    /// (`can_recv_disconnect_msg`: ROUTER, and the draft SERVER and PEER).
+    pub fn can_recv_disconnect_msg(&self) -> bool {
+        self.socket_type == ZMQ_ROUTER
+    }
+
+    /// ZMQ_HICCUP_MSG is received by this socket type
+    /// (`can_recv_hiccup_msg`: DEALER, and the draft CLIENT and PEER).
+    pub fn can_recv_hiccup_msg(&self) -> bool {
+        self.socket_type == ZMQ_DEALER
     }
 
     /// libzmq's `as_server`: this side takes the server role of `mechanism`.

@@ -158,7 +158,8 @@ impl Options {
             ZMQ_BUSY_POLL => self.busy_poll = int(v)?,
             // ROUTER and STREAM (routing_socket_base_t); their pattern may
             // claim it first. Non-empty (I4), at most 255 bytes.
-            ZMQ_CONNECT_ROUTING_ID if self.recv_routing_id => {
+            // (By type: a ROUTER_RAW socket receives no ids yet takes it.)
+            ZMQ_CONNECT_ROUTING_ID if matches!(self.socket_type, ZMQ_ROUTER | ZMQ_STREAM) => {
                 if v.is_empty() || v.len() > 255 {
                     return Err(Errno::EINVAL);
                 }

@@ -18,6 +18,9 @@ pub(crate) enum Framing {
     V1,
     /// RFC 15/23/37: flags, 1- or 8-byte size, body.
     V2,
+    /// No framing at all (ZMQ_STREAM, ZMQ_ROUTER_RAW): whatever bytes have
+    /// arrived are one message; a message's body goes out as it is.
+    Raw,
 }
 
 /// A decoded frame header.
@@ -88,6 +91,15 @@ pub(crate) fn decode_header(
                 command: f & FLAG_COMMAND != 0,
             }))
         }
+        // Everything received so far is one frame; nothing is announced, so
+        // there is nothing to check against MAXMSGSIZE (libzmq's raw decoder).
+        Framing::Raw if buf.is_empty() => Ok(None),
+        Framing::Raw => Ok(Some(Header {
+            len: 0,
+            size: buf.len(),
+            more: false,
+            command: false,
+        })),
         Framing::V1 => {
             let Some(&l) = buf.first() else {
                 return Ok(None);
@@ -195,6 +207,13 @@ mod tests {
         put_header_v1(&mut out, false, 300);
         let h = decode_header(Framing::V1, &out, -1).unwrap().unwrap();
         assert_eq!((h.len, h.size, h.more), (10, 300, false));
+    }
+
+    #[test]
+    fn raw_takes_what_is_there() {
+        assert_eq!(decode_header(Framing::Raw, &[], 0), Ok(None));
+        let h = decode_header(Framing::Raw, b"GET /", 1).unwrap().unwrap();
+        assert_eq!((h.len, h.size, h.more, h.command), (0, 5, false, false));
     }
 
     #[test]

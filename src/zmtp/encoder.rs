@@ -142,6 +142,11 @@ impl Zmtp {
                 }
                 put_header_v2(&mut self.out, more, msg.is_command(), data.len());
             }
+            Framing::Raw => {
+                if msg.is_command() {
+                    return;
+                }
+            }
         }
         if data.len() >= ZERO_COPY_MIN && self.big_out.is_none() {
             // Later output goes to a fresh `out`, written after the body.

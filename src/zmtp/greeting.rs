@@ -98,6 +98,7 @@ impl Zmtp {
         match framing {
             Framing::V1 => put_header_v1(&mut self.out, false, self.routing_id.len()),
             Framing::V2 => put_header_v2(&mut self.out, false, false, self.routing_id.len()),
+            Framing::Raw => {}
         }
         self.out.extend_from_slice(&self.routing_id);
         self.phase = Phase::Identity;

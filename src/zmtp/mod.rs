@@ -33,6 +33,7 @@
 //!   send buffer;
 //! - [`traffic`](traffic.rs): data frames and commands after Ready;
 //! - [`heartbeat`](heartbeat.rs): PING/PONG, TTL and the handshake timeout;
+//! - [`raw`](raw.rs): connections without ZMTP (STREAM, ROUTER_RAW);
 //! - [`error`](error.rs): [`Error`] and the protocol error codes.
 
 mod codec;
@@ -43,6 +44,7 @@ mod greeting;
 mod handshake;
 mod heartbeat;
 mod mechanism;
+mod raw;
 #[cfg(test)]
 mod tests;
 mod traffic;

@@ -14,6 +14,7 @@ mod push;
 mod rep;
 mod req;
 mod router;
+mod stream;
 mod sub;
 mod xpub;
 mod xsub;
@@ -32,7 +33,8 @@ pub mod opt {
         ZMQ_PROBE_ROUTER as PROBE_ROUTER, ZMQ_REQ_CORRELATE as REQ_CORRELATE,
         ZMQ_REQ_RELAXED as REQ_RELAXED, ZMQ_ROUTER_HANDOVER as ROUTER_HANDOVER,
         ZMQ_ROUTER_MANDATORY as ROUTER_MANDATORY, ZMQ_ROUTER_NOTIFY as ROUTER_NOTIFY,
-        ZMQ_ROUTER_RAW as ROUTER_RAW, ZMQ_SUBSCRIBE as SUBSCRIBE, ZMQ_TOPICS_COUNT as TOPICS_COUNT,
+        ZMQ_ROUTER_RAW as ROUTER_RAW, ZMQ_STREAM_NOTIFY as STREAM_NOTIFY,
+        ZMQ_SUBSCRIBE as SUBSCRIBE, ZMQ_TOPICS_COUNT as TOPICS_COUNT,
         ZMQ_UNSUBSCRIBE as UNSUBSCRIBE, ZMQ_XPUB_MANUAL as XPUB_MANUAL,
         ZMQ_XPUB_MANUAL_LAST_VALUE as XPUB_MANUAL_LAST_VALUE, ZMQ_XPUB_NODROP as XPUB_NODROP,
         ZMQ_XPUB_VERBOSE as XPUB_VERBOSE, ZMQ_XPUB_VERBOSER as XPUB_VERBOSER,
@@ -43,8 +45,8 @@ pub mod opt {
 
 /// Creates the pattern for a socket type; EINVAL for an unknown type.
 ///
-/// STREAM (11) and the draft types (12–20: SERVER, CLIENT, RADIO, DISH,
-/// GATHER, SCATTER, DGRAM, PEER, CHANNEL) are not implemented yet: ENOTSUP.
+/// The draft types (12–20: SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER,
+/// DGRAM, PEER, CHANNEL) are not implemented yet: ENOTSUP.
 pub fn new_pattern(socket_type: i32) -> Result<Box<dyn Pattern>> {
     Ok(match socket_type {
         kind::PAIR => Box::new(pair::Pair::new()),
@@ -58,7 +60,8 @@ pub fn new_pattern(socket_type: i32) -> Result<Box<dyn Pattern>> {
         kind::PUSH => Box::new(push::Push::new()),
         kind::XPUB => Box::new(xpub::XPub::new(false)),
         kind::XSUB => Box::new(xsub::XSub::new(false)),
-        kind::STREAM..=kind::CHANNEL => return Err(Errno::ENOTSUP),
+        kind::STREAM => Box::new(stream::Stream::new()),
+        kind::SERVER..=kind::CHANNEL => return Err(Errno::ENOTSUP),
         _ => return Err(Errno::EINVAL),
     })
 }

@@ -151,9 +151,11 @@ impl Pattern for Rep {
             opt::PROBE_ROUTER => Some(bool_opt(value).map(|b| self.probe_router = b)),
             // Accepted as libzmq's ROUTER-based REP does; no effect on REP.
             opt::ROUTER_MANDATORY | opt::ROUTER_HANDOVER => Some(bool_opt(value).map(|_| ())),
+            // libzmq's REP takes raw mode and stops being a REP; refused
+            // here (EINVAL) rather than accepted and broken.
             opt::ROUTER_RAW => Some(match bool_opt(value) {
                 Ok(false) => Ok(()),
-                Ok(true) => Err(Errno::ENOTSUP),
+                Ok(true) => Err(Errno::EINVAL),
                 Err(e) => Err(e),
             }),
             _ => None,

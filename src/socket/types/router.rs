@@ -47,6 +47,10 @@ pub(crate) struct Router {
     mandatory: bool,
     handover: bool,
     probe_router: bool,
+    /// ZMQ_ROUTER_RAW (deprecated): peers speak raw bytes, as STREAM's
+    /// (libzmq's `_raw_socket`): generated ids, one data frame per message,
+    /// an empty data frame closes the connection.
+    raw: bool,
 }
 
 enum Identify {
@@ -75,6 +79,7 @@ impl Router {
             mandatory: false,
             handover: false,
             probe_router: false,
+            raw: false,
         }
     }
 
@@ -104,6 +109,8 @@ impl Router {
     fn identify(&mut self, cx: &mut Core, pipe: PipeId, connect_id: Option<&[u8]>) -> Identify {
         let id = match connect_id {
             Some(id) => id.to_vec(),
+            // A raw peer sends no id: always generate one.
+            None if cx.options.raw_socket => self.generate_id(),
             None => {
                 let Some(p) = cx.pipes.get_mut(pipe) else {
                     return Identify::Dead;
@@ -284,7 +291,17 @@ impl Pattern for Router {
             msg.clear();
             return Ok(());
         }
+        if cx.options.raw_socket {
+            msg.set_more(false);
+        }
         self.more_out = msg.more();
+        if let (true, true, Some(id)) = (self.raw, msg.is_empty(), self.current_out) {
+            // Raw: an empty data frame closes that connection.
+            self.current_out = None;
+            cx.pipe_dead(id);
+            msg.clear();
+            return Ok(());
+        }
         if let Some(id) = self.current_out {
             let ok = match cx.pipes.get_mut(id) {
                 Some(p) => p.write(msg.take()).is_ok(),
@@ -366,17 +383,20 @@ impl Pattern for Router {
             .any(|&id| cx.pipes.get(id).is_some_and(|p| p.check_write()))
     }
 
-    fn setsockopt(&mut self, _cx: &mut Core, option: i32, value: &[u8]) -> Option<Result<()>> {
+    fn setsockopt(&mut self, cx: &mut Core, option: i32, value: &[u8]) -> Option<Result<()>> {
         match option {
             opt::ROUTER_MANDATORY => Some(bool_opt(value).map(|b| self.mandatory = b)),
             opt::ROUTER_HANDOVER => Some(bool_opt(value).map(|b| self.handover = b)),
             opt::PROBE_ROUTER => Some(bool_opt(value).map(|b| self.probe_router = b)),
-            // Raw mode is STREAM's job; not supported.
-            opt::ROUTER_RAW => Some(match bool_opt(value) {
-                Ok(false) => Ok(()),
-                Ok(true) => Err(Errno::ENOTSUP),
-                Err(e) => Err(e),
-            }),
+            // Like libzmq, turning it off again leaves the connections raw
+            // (only the close-by-empty-frame rule goes).
+            opt::ROUTER_RAW => Some(bool_opt(value).map(|b| {
+                self.raw = b;
+                if b {
+                    cx.options.recv_routing_id = false;
+                    cx.options.raw_socket = true;
+                }
+            })),
             _ => None,
         }
     }
@@ -513,12 +533,33 @@ mod tests {
     }
 
     #[test]
-    fn probe_router_and_raw() {
+    fn raw_generates_ids_ends_messages_and_closes_on_empty() {
+        let mut h = Harness::new(kind::ROUTER);
+        h.setint(opt::ROUTER_RAW, 1);
+        assert!(h.cx.options.raw_socket && !h.cx.options.recv_routing_id);
+        let (a, mut pa) = h.attach(0);
+        put(&mut pa, &[b""]);
+        put(&mut pa, &[b"bytes"]);
+        h.read_activated(a);
+        let m = h.recv_parts().unwrap();
+        assert_eq!((m[0].len(), m[0][0], m[1].len()), (5, 0, 0));
+        let id = m[0].clone();
+        assert_eq!(h.recv_parts().unwrap(), vec![id.clone(), b"bytes".to_vec()]);
+        h.send(&id, true).unwrap();
+        h.send(b"reply", true).unwrap();
+        assert_eq!(take(&mut pa), Some(v(&[b"reply"])));
+        h.send_parts(&[&id, b""]).unwrap();
+        assert!(h.cx.pipes.get(a).is_none(), "closed by the empty frame");
+        assert!(pa.is_peer_closed());
+    }
+
+    #[test]
+    fn probe_router_and_options() {
         let mut h = Harness::new(kind::ROUTER);
         h.setint(opt::PROBE_ROUTER, 1);
         assert_eq!(
-            h.setopt(opt::ROUTER_RAW, &1i32.to_ne_bytes()),
-            Some(Err(Errno::ENOTSUP))
+            h.setopt(opt::ROUTER_RAW, &(-1i32).to_ne_bytes()),
+            Some(Err(Errno::EINVAL))
         );
         assert_eq!(
             h.setopt(opt::ROUTER_MANDATORY, b"xx"),
