@@ -154,14 +154,23 @@ impl Default for CtxInner {
 }
 
 impl CtxInner {
-    /// An I/O thread for a new connection or listener (round robin),
-    /// starting the threads on first use.
-    pub(crate) fn io_thread(&self) -> Result<&IoThread> {
+    /// An I/O thread for a new listener or connection, starting the
+    /// threads on first use. ZMQ_AFFINITY (`affinity`, a bit per thread;
+    /// 0 = any) limits the choice, as in libzmq's `choose_io_thread`; we go
+    /// round robin among the allowed ones (libzmq picks the least loaded).
+    /// None allowed: EMTHREAD.
+    pub(crate) fn io_thread(&self, affinity: u64) -> Result<&IoThread> {
         let threads = self.io_threads()?;
-        if threads.is_empty() {
+        let allowed = |i: usize| affinity == 0 || (i < 64 && affinity & (1u64 << i) != 0);
+        let n = (0..threads.len()).filter(|&i| allowed(i)).count();
+        if n == 0 {
             return Err(Errno::EMTHREAD);
         }
-        let i = self.next_io.fetch_add(1, Ordering::Relaxed) % threads.len();
+        let k = self.next_io.fetch_add(1, Ordering::Relaxed) % n;
+        let i = (0..threads.len())
+            .filter(|&i| allowed(i))
+            .nth(k)
+            .ok_or(Errno::EMTHREAD)?;
         Ok(&threads[i])
     }
 

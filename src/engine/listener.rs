@@ -95,6 +95,13 @@ impl Listener {
     }
 }
 
+/// ZMQ_TCP_ACCEPT_FILTER: no filter, or one matching the peer's address
+/// (libzmq's `tcp_listener_t::accept`; a refused connection is closed).
+fn tcp_allowed(opts: &Options, peer: &std::net::SocketAddr) -> bool {
+    let masks = &opts.tcp_accept_filter_masks;
+    masks.is_empty() || masks.iter().any(|m| m.matches(peer.ip()))
+}
+
 impl IoObject for Listener {
     fn start(&mut self, r: &mut Reactor, token: u64) {
         self.token = token;
@@ -108,18 +115,30 @@ impl IoObject for Listener {
         let so = self.opts.sock_opts();
         loop {
             let Some(b) = self.bound.as_ref() else { return };
+            // Ok(Some(Err(()))): accepted, then refused by a filter (the fd
+            // is dropped, i.e. closed, at once).
             let accepted = match b {
-                Bound::Tcp(fd) => tcp::accept(fd.as_fd(), &so)
-                    .map(|o| o.map(|(fd, a)| (fd, tcp::peer_address(&a)))),
+                Bound::Tcp(fd) => tcp::accept(fd.as_fd(), &so).map(|o| {
+                    o.map(|(fd, a)| {
+                        let allowed = tcp_allowed(&self.opts, &a);
+                        allowed.then(|| (fd, tcp::peer_address(&a))).ok_or(())
+                    })
+                }),
                 Bound::Ipc(l) => ipc::accept(l.fd.as_fd()).map(|o| {
                     o.map(|fd| {
+                        let allowed = ipc::peer_allowed(
+                            fd.as_fd(),
+                            &self.opts.ipc_uid_accept_filters,
+                            &self.opts.ipc_gid_accept_filters,
+                            &self.opts.ipc_pid_accept_filters,
+                        );
                         let pa = ipc::peer_address(fd.as_fd());
-                        (fd, pa)
+                        allowed.then_some((fd, pa)).ok_or(())
                     })
                 }),
             };
             match accepted {
-                Ok(Some((fd, peer))) => {
+                Ok(Some(Ok((fd, peer)))) => {
                     let (raw, ep) = (fd.as_raw_fd() as u64, &self.endpoint);
                     self.socket
                         .monitor
@@ -139,6 +158,18 @@ impl IoObject for Listener {
                     }
                     self.children.push(t);
                     r.register(t, Box::new(s));
+                }
+                // Refused by a filter: the fd is closed; accept the next.
+                // libzmq raises ACCEPT_FAILED here with whatever errno was
+                // left over; ours says EACCES.
+                Ok(Some(Err(()))) => {
+                    let ep = &self.endpoint;
+                    self.socket
+                        .monitor
+                        .raise(ev::ACCEPT_FAILED, libc::EACCES as u64, || {
+                            EndpointPair::bind(&**ep, "")
+                        });
+                    continue;
                 }
                 Ok(None) => return,
                 Err(e) => {

@@ -62,7 +62,7 @@ pub fn listen(
     ctx: &Arc<CtxInner>,
     opts: Options,
 ) -> Result<Started> {
-    let io = ctx.io_thread()?;
+    let io = ctx.io_thread(opts.affinity)?;
     let l = listener::Listener::new(bound, socket.clone(), ctx.clone(), opts);
     Ok(Started::register(io, new_token(), Box::new(l)))
 }
@@ -76,7 +76,7 @@ pub fn connect(
     ctx: &Arc<CtxInner>,
     opts: Options,
 ) -> Result<Connecting> {
-    let io = ctx.io_thread()?;
+    let io = ctx.io_thread(opts.affinity)?;
     let token = new_token();
     let (immediate, hwm) = (opts.immediate, [opts.sndhwm as i64, opts.rcvhwm as i64]);
     let conflate = session::conflates_in(&opts);

@@ -243,7 +243,7 @@ impl Session {
 
     /// Starts a connection attempt.
     fn start_connect(&mut self, r: &mut Reactor) {
-        let Kind::Connect(c) = &self.kind else {
+        let Kind::Connect(c) = &mut self.kind else {
             return;
         };
         let Ok(a) = c.start().map_err(|fd| self.ev.attempt_failed(fd)) else {
@@ -320,6 +320,13 @@ impl Session {
 
     /// The connection failed or was closed by the peer.
     fn engine_error(&mut self, r: &mut Reactor) {
+        let in_handshake = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| !e.connecting && !e.ready);
+        if let (true, Kind::Connect(c)) = (in_handshake, &mut self.kind) {
+            c.handshake_failed();
+        }
         if let (Some(e), Some(p)) = (self.engine.as_mut(), self.pipe.as_mut()) {
             let active = matches!(self.kind, Kind::Connect(_));
             notify::disconnected(&self.opts, e, p, active);
@@ -506,15 +513,16 @@ impl Session {
     fn on_fd_ready(&mut self, r: &mut Reactor, _token: u64, events: u32) {
         let connecting = self.engine.as_ref().is_some_and(|e| e.connecting);
         if connecting {
-            let ok = match (&self.kind, self.engine.as_ref()) {
-                (Kind::Connect(c), Some(e)) => c.finish(&e.fd).is_ok(),
-                _ => false,
+            // Ok(Some(interest)): a SOCKS handshake waits for the fd.
+            let step = match (&mut self.kind, self.engine.as_ref()) {
+                (Kind::Connect(c), Some(e)) => c.advance(&e.fd),
+                _ => Err(crate::error::Errno::EINVAL),
             };
-            if !ok {
-                self.engine_error(r);
-                return;
+            match step {
+                Ok(None) => self.connected(r),
+                Ok(Some(want)) => self.set_interest(r, want),
+                Err(_) => self.engine_error(r),
             }
-            self.connected(r);
             return;
         }
         if events & WRITABLE != 0 {

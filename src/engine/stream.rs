@@ -150,6 +150,9 @@ impl Engine {
     pub fn set_ready(&mut self, mut meta: Metadata) {
         if !self.peer_address.is_empty() {
             meta.set("Peer-Address", self.peer_address.as_bytes());
+            // ZMQ_SRCFD reads it back (libzmq's private "__fd" property,
+            // set with Peer-Address).
+            meta.set("__fd", self.raw_fd().to_string().as_bytes());
         }
         self.ready = true;
         self.zmtp.set_msg_metadata(Some(meta));

@@ -384,7 +384,11 @@ mod tests {
         let mut m = Msg::new();
         m.set_metadata(Some(crate::msg::MetaRef::new(md)));
         let get = |n: &str| m.gets(n).map(|v| v.to_str().unwrap().to_string());
-        assert_eq!(get("Routing-Id").as_deref(), Some("abc"));
+        // libzmq: "Identity" is found; "Routing-Id" is not (only the
+        // deprecated name falls back to the new one).
+        assert_eq!(get("Identity").as_deref(), Some("abc"));
+        assert_eq!(get("Routing-Id"), None);
+        assert_eq!(get("identity"), None);
         assert_eq!(get("X-Foo").as_deref(), Some("bar"));
         assert_eq!(get("Peer-Address"), None);
     }

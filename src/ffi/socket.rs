@@ -53,7 +53,8 @@ pub unsafe extern "C" fn zmq_setsockopt(
         let s = unsafe { socket_mut(s_)? };
         // SAFETY: the caller gives optvallen_ readable bytes at optval_.
         let value = unsafe { bytes(optval_ as *const u8, optvallen_, Errno::EINVAL)? };
-        s.setsockopt(option_, value).map(|()| 0)
+        let value = (!optval_.is_null()).then_some(value);
+        s.setsockopt_nullable(option_, value).map(|()| 0)
     })
 }
 

@@ -327,17 +327,15 @@ impl Msg {
         }
     }
 
-    /// A metadata property by name (`zmq_msg_gets`); "Identity" and
-    /// "Routing-Id" stand for each other.
+    /// A metadata property by exact (case-sensitive) name (`zmq_msg_gets`).
+    /// As libzmq's `metadata_t::get`, the deprecated "Identity" falls back
+    /// to "Routing-Id", not the other way: a peer's READY carries
+    /// "Identity", so "Routing-Id" is not found (libzmq 4.3.5 answers
+    /// EINVAL too).
     pub fn gets(&self, name: &str) -> Option<&std::ffi::CStr> {
         let md = self.metadata()?;
-        let alias = match name {
-            "Identity" => Some("Routing-Id"),
-            "Routing-Id" => Some("Identity"),
-            _ => None,
-        };
         md.get(name)
-            .or_else(|| alias.and_then(|a| md.get(a)))
+            .or_else(|| (name == "Identity").then(|| md.get("Routing-Id"))?)
             .map(|v| v.as_c_str())
     }
     pub fn set_metadata(&mut self, m: Option<MetaRef>) {

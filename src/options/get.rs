@@ -1,7 +1,7 @@
 //! `zmq_getsockopt` for the options every socket type shares, and the
 //! length rules for writing a value into the caller's buffer.
 
-use super::{OptVal, Options, CURVE_KEY_LEN, CURVE_KEY_Z85_LEN, VMCI_BUILT};
+use super::{OptVal, Options, CURVE_KEY_LEN, CURVE_KEY_Z85_LEN, GSSAPI_BUILT, VMCI_BUILT};
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::z85;
@@ -56,12 +56,18 @@ impl Options {
             ZMQ_CURVE_SECRETKEY => Key(self.curve_secretkey),
             ZMQ_CURVE_SERVERKEY => Key(self.curve_serverkey),
             ZMQ_CONFLATE => b(self.conflate),
-            ZMQ_GSSAPI_SERVER => b(self.as_server() && self.mechanism == ZMQ_GSSAPI),
-            ZMQ_GSSAPI_PRINCIPAL => Str(self.gssapi_principal.clone()),
-            ZMQ_GSSAPI_SERVICE_PRINCIPAL => Str(self.gssapi_service_principal.clone()),
-            ZMQ_GSSAPI_PLAINTEXT => b(self.gssapi_plaintext),
-            ZMQ_GSSAPI_PRINCIPAL_NAMETYPE => Int(self.gssapi_principal_nametype),
-            ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE => Int(self.gssapi_service_principal_nametype),
+            ZMQ_GSSAPI_SERVER if GSSAPI_BUILT => {
+                b(self.as_server() && self.mechanism == ZMQ_GSSAPI)
+            }
+            ZMQ_GSSAPI_PRINCIPAL if GSSAPI_BUILT => Str(self.gssapi_principal.clone()),
+            ZMQ_GSSAPI_SERVICE_PRINCIPAL if GSSAPI_BUILT => {
+                Str(self.gssapi_service_principal.clone())
+            }
+            ZMQ_GSSAPI_PLAINTEXT if GSSAPI_BUILT => b(self.gssapi_plaintext),
+            ZMQ_GSSAPI_PRINCIPAL_NAMETYPE if GSSAPI_BUILT => Int(self.gssapi_principal_nametype),
+            ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE if GSSAPI_BUILT => {
+                Int(self.gssapi_service_principal_nametype)
+            }
             ZMQ_HANDSHAKE_IVL => Int(self.handshake_ivl),
             ZMQ_INVERT_MATCHING => b(self.invert_matching),
             ZMQ_HEARTBEAT_IVL => Int(self.heartbeat_ivl),

@@ -15,8 +15,9 @@
 //! - unknown options, write-only options on read, and options of transports
 //!   that are not built (WSS, NORM, VMCI) give EINVAL;
 //! - the security options whose mechanism is not built yet give ENOTSUP on
-//!   write (see [`SECURITY_BUILT`], [`GSSAPI_BUILT`]); they read back their
-//!   defaults.
+//!   write (see [`SECURITY_BUILT`]); they read back their defaults;
+//! - the GSSAPI options give EINVAL on write and read, as in a libzmq built
+//!   without GSSAPI (the PyPI wheel's; `zmq_has("gssapi")` is 0).
 //!
 //! C passes `(NULL, 0)` to reset some string options; [`Options::set`] treats
 //! an empty value as that NULL. [`Options::set_nullable`] keeps the
@@ -39,7 +40,8 @@ use crate::transport::SockOpts;
 /// setters return ENOTSUP; the validation below is complete and tested, so
 /// enabling them is this one switch.
 pub const SECURITY_BUILT: bool = false;
-/// GSSAPI is implemented (never planned so far): its setters return ENOTSUP.
+/// GSSAPI is implemented (never planned so far). While false its options
+/// are unknown (EINVAL on set and get), as in libzmq built without it.
 pub const GSSAPI_BUILT: bool = false;
 /// The VMCI transport exists. libzmq built without it gives EINVAL for the
 /// VMCI options, as we do while this is false.
@@ -166,6 +168,10 @@ pub struct Options {
     pub invert_matching: bool,
     /// ZMQ_ROUTER_NOTIFY bits (ROUTER only; readable on every socket).
     pub router_notify: i32,
+    /// Set once `zmq_disconnect` succeeded on this socket; shared by every
+    /// copy of these options (its connecters read it for
+    /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT, libzmq's `is_disconnected`).
+    pub disconnected: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Connections speak no ZMTP: raw bytes both ways (STREAM, and ROUTER
     /// after ZMQ_ROUTER_RAW; libzmq's `raw_socket`).
     pub raw_socket: bool,
@@ -190,6 +196,7 @@ impl Options {
             ipv6: self.ipv6,
             bindtodevice: (!self.bindtodevice.is_empty()).then(|| self.bindtodevice.clone()),
             priority: self.priority,
+            busy_poll: self.busy_poll,
         }
     }
 
@@ -280,6 +287,7 @@ impl Options {
             ipc_pid_accept_filters: Vec::new(),
             invert_matching: false,
             router_notify: 0,
+            disconnected: Default::default(),
             raw_socket: socket_type == ZMQ_STREAM,
             raw_notify: true,
         }

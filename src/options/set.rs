@@ -103,8 +103,9 @@ impl Options {
             | ZMQ_GSSAPI_PLAINTEXT
             | ZMQ_GSSAPI_PRINCIPAL_NAMETYPE
             | ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE => {
+                // libzmq built without GSSAPI does not know these options.
                 if !GSSAPI_BUILT {
-                    return Err(Errno::ENOTSUP);
+                    return Err(Errno::EINVAL);
                 }
                 self.set_gssapi(option, value)?;
             }

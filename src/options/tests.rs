@@ -50,10 +50,6 @@ fn defaults() {
         (ZMQ_PLAIN_SERVER, 0),
         (ZMQ_CURVE_SERVER, 0),
         (ZMQ_CONFLATE, 0),
-        (ZMQ_GSSAPI_SERVER, 0),
-        (ZMQ_GSSAPI_PLAINTEXT, 0),
-        (ZMQ_GSSAPI_PRINCIPAL_NAMETYPE, 0),
-        (ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE, 0),
         (ZMQ_HANDSHAKE_IVL, 30000),
         (ZMQ_INVERT_MATCHING, 0),
         (ZMQ_HEARTBEAT_IVL, 0),
@@ -81,8 +77,6 @@ fn defaults() {
         ZMQ_PLAIN_USERNAME,
         ZMQ_PLAIN_PASSWORD,
         ZMQ_ZAP_DOMAIN,
-        ZMQ_GSSAPI_PRINCIPAL,
-        ZMQ_GSSAPI_SERVICE_PRINCIPAL,
         ZMQ_BINDTODEVICE,
     ] {
         assert_eq!(
@@ -532,7 +526,7 @@ fn security_options_are_not_supported_yet() {
     const { assert!(!SECURITY_BUILT && !GSSAPI_BUILT) };
     let mut o = dealer();
     let key = [1u8; 32];
-    let cases: [(i32, &[u8]); 14] = [
+    let cases: [(i32, &[u8]); 8] = [
         (ZMQ_PLAIN_SERVER, &i(1)),
         (ZMQ_PLAIN_USERNAME, b"admin"),
         (ZMQ_PLAIN_PASSWORD, b"secret"),
@@ -541,6 +535,12 @@ fn security_options_are_not_supported_yet() {
         (ZMQ_CURVE_PUBLICKEY, &key),
         (ZMQ_CURVE_SECRETKEY, &key),
         (ZMQ_CURVE_SERVERKEY, &key),
+    ];
+    for (option, value) in cases {
+        assert_eq!(o.set(option, value), Err(Errno::ENOTSUP), "option {option}");
+    }
+    // GSSAPI: unknown to a libzmq built without it, on set and on get.
+    let gssapi: [(i32, &[u8]); 6] = [
         (ZMQ_GSSAPI_SERVER, &i(1)),
         (ZMQ_GSSAPI_PRINCIPAL, b"p"),
         (ZMQ_GSSAPI_SERVICE_PRINCIPAL, b"s"),
@@ -548,8 +548,9 @@ fn security_options_are_not_supported_yet() {
         (ZMQ_GSSAPI_PRINCIPAL_NAMETYPE, &i(1)),
         (ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE, &i(1)),
     ];
-    for (option, value) in cases {
-        assert_eq!(o.set(option, value), Err(Errno::ENOTSUP), "option {option}");
+    for (option, value) in gssapi {
+        assert_eq!(o.set(option, value), Err(Errno::EINVAL), "option {option}");
+        assert_eq!(o.get(option), Err(Errno::EINVAL), "option {option}");
     }
     assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptVal::Int(ZMQ_NULL)));
     assert_eq!(o.get(ZMQ_CURVE_PUBLICKEY), Ok(OptVal::Key([0; 32])));
@@ -644,10 +645,10 @@ fn curve_rules_when_enabled() {
 fn gssapi_rules_when_enabled() {
     let mut o = dealer();
     assert_eq!(o.set_gssapi(ZMQ_GSSAPI_SERVER, Some(&i(1))), Ok(()));
-    assert_eq!(o.get(ZMQ_GSSAPI_SERVER), Ok(OptVal::Int(1)));
+    assert!(o.gssapi_server);
     assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptVal::Int(ZMQ_GSSAPI)));
     assert_eq!(o.set_gssapi(ZMQ_GSSAPI_PRINCIPAL, Some(b"me")), Ok(()));
-    assert_eq!(o.get(ZMQ_GSSAPI_PRINCIPAL), Ok(OptVal::Str("me".into())));
+    assert_eq!(o.gssapi_principal, "me");
     assert!(o.as_server());
     assert_eq!(
         o.set_gssapi(ZMQ_GSSAPI_SERVICE_PRINCIPAL, Some(b"svc")),
@@ -659,13 +660,13 @@ fn gssapi_rules_when_enabled() {
         o.set_gssapi(ZMQ_GSSAPI_PRINCIPAL_NAMETYPE, Some(&i(2))),
         Ok(())
     );
-    assert_eq!(o.get(ZMQ_GSSAPI_PRINCIPAL_NAMETYPE), Ok(OptVal::Int(2)));
+    assert_eq!(o.gssapi_principal_nametype, 2);
     assert_eq!(
         o.set_gssapi(ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE, Some(&i(3))),
         Err(Errno::EINVAL)
     );
     assert_eq!(o.set_gssapi(ZMQ_GSSAPI_PLAINTEXT, Some(&i(1))), Ok(()));
-    assert_eq!(o.get(ZMQ_GSSAPI_PLAINTEXT), Ok(OptVal::Int(1)));
+    assert!(o.gssapi_plaintext);
     assert_eq!(
         o.set_gssapi(ZMQ_GSSAPI_PLAINTEXT, Some(&i(2))),
         Err(Errno::EINVAL)

@@ -68,6 +68,12 @@ impl Socket {
         let opts = self.core.options.clone();
         let so = opts.sock_opts();
         let (bound, uri) = match transport::parse(addr)? {
+            // ZMQ_USE_FD: the application's listening socket (tcp: the
+            // address is ignored; ipc: only named), as libzmq.
+            Endpoint::Tcp(_) if opts.use_fd >= 0 => {
+                let (fd, actual) = tcp::adopt(opts.use_fd)?;
+                (Bound::Tcp(fd), tcp::endpoint_string(&actual))
+            }
             Endpoint::Tcp(a) => {
                 let sa = tcp::resolve_bind(&a, opts.ipv6)
                     .map_err(|e| self.bind_failed(&a, e, None, ""))?;
@@ -76,8 +82,11 @@ impl Socket {
                 (Bound::Tcp(fd), tcp::endpoint_string(&actual))
             }
             Endpoint::Ipc(p) => {
-                let l =
-                    ipc::listen_fd(&p, &so).map_err(|(e, fd)| self.bind_failed(&p, e, fd, addr))?;
+                let l = if opts.use_fd >= 0 {
+                    ipc::adopt(opts.use_fd, &p)?
+                } else {
+                    ipc::listen_fd(&p, &so).map_err(|(e, fd)| self.bind_failed(&p, e, fd, addr))?
+                };
                 let uri = l.endpoint.clone();
                 (Bound::Ipc(l), uri)
             }
@@ -183,6 +192,10 @@ impl Socket {
         if gone.is_empty() {
             return Err(Errno::ENOENT);
         }
+        // ZMQ_RECONNECT_STOP_AFTER_DISCONNECT: the other connecters stop on
+        // their next refused ipc connect (libzmq's `is_disconnected`).
+        let disconnected = &self.core.options.disconnected;
+        disconnected.store(true, std::sync::atomic::Ordering::Relaxed);
         for rec in gone {
             match rec.kind {
                 RecKind::Session { started, pipe_uid } => {

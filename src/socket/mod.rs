@@ -362,11 +362,19 @@ impl Socket {
 
     /// `zmq_setsockopt`.
     pub fn setsockopt(&mut self, option: i32, value: &[u8]) -> Result<()> {
+        self.setsockopt_nullable(option, (!value.is_empty()).then_some(value))
+    }
+
+    /// `zmq_setsockopt` with C's NULL `optval` as `None`: libzmq refuses a
+    /// non-NULL empty value for some string options (SOCKS_PROXY,
+    /// BINDTODEVICE, TCP_ACCEPT_FILTER) where `(NULL, 0)` clears them.
+    pub fn setsockopt_nullable(&mut self, option: i32, value: Option<&[u8]>) -> Result<()> {
         self.check_alive()?;
-        if let Some(r) = self.pattern.setsockopt(&mut self.core, option, value) {
+        let bytes = value.unwrap_or(&[]);
+        if let Some(r) = self.pattern.setsockopt(&mut self.core, option, bytes) {
             return r;
         }
-        self.core.options.set(option, value)?;
+        self.core.options.set_nullable(option, value)?;
         // HWMs apply to existing pipes (P6).
         if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {
             let (snd, rcv) = (

@@ -156,6 +156,20 @@ pub fn listen_fd(
     })
 }
 
+/// ZMQ_USE_FD: an ipc listener on the application's listening socket
+/// `raw` (see [`sys::adopt_listener`]). As libzmq, `path` is only checked
+/// and named in LAST_ENDPOINT (`*` is not expanded); nothing is bound or
+/// unlinked: the file is the application's.
+pub fn adopt(raw: i32, path: &str) -> Result<IpcListener> {
+    sockaddr_un(path)?;
+    let fd = sys::adopt_listener(raw)?;
+    Ok(IpcListener {
+        fd,
+        endpoint: format!("ipc://{path}"),
+        wildcard: None,
+    })
+}
+
 fn bind_listen(path: &str, o: &SockOpts) -> std::result::Result<OwnedFd, (Errno, Option<i32>)> {
     let (sun, len) = sockaddr_un(path).map_err(|e| (e, None))?;
     let fd = unix_socket().map_err(|e| (e, None))?;
@@ -208,9 +222,8 @@ pub fn finish_connect(fd: BorrowedFd<'_>) -> Result<()> {
     super::tcp::finish_connect(fd)
 }
 
-/// The Peer-Address property for ipc (M4): `localhost:<uid>:<gid>:<pid>`
-/// from SO_PEERCRED, or just `localhost` if that fails.
-pub fn peer_address(fd: BorrowedFd<'_>) -> String {
+/// The peer's credentials (SO_PEERCRED), if the kernel gives them.
+fn peer_cred(fd: BorrowedFd<'_>) -> Option<libc::ucred> {
     let mut cred = libc::ucred {
         pid: 0,
         uid: 0,
@@ -227,12 +240,103 @@ pub fn peer_address(fd: BorrowedFd<'_>) -> String {
             &mut len,
         ))
     };
-    match r {
-        Ok(_) if len as usize == mem::size_of::<libc::ucred>() => {
-            format!("localhost:{}:{}:{}", cred.uid, cred.gid, cred.pid)
-        }
-        _ => "localhost".to_owned(),
+    (r.is_ok() && len as usize == mem::size_of::<libc::ucred>()).then_some(cred)
+}
+
+/// The Peer-Address property for ipc (M4): `localhost:<uid>:<gid>:<pid>`
+/// from SO_PEERCRED, or just `localhost` if that fails.
+pub fn peer_address(fd: BorrowedFd<'_>) -> String {
+    match peer_cred(fd) {
+        Some(c) => format!("localhost:{}:{}:{}", c.uid, c.gid, c.pid),
+        None => "localhost".to_owned(),
     }
+}
+
+/// ZMQ_IPC_FILTER_UID / GID / PID, as libzmq's `ipc_listener_t::filter`:
+/// with no filter every peer is allowed; otherwise the peer (SO_PEERCRED)
+/// must have a listed uid, primary gid or pid, or its user must be a
+/// member of a listed group (`getgrgid` members). No credentials: refused.
+pub fn peer_allowed(fd: BorrowedFd<'_>, uids: &[u32], gids: &[u32], pids: &[i32]) -> bool {
+    if uids.is_empty() && gids.is_empty() && pids.is_empty() {
+        return true;
+    }
+    let Some(c) = peer_cred(fd) else {
+        return false;
+    };
+    cred_allowed(&c, uids, gids, pids, |uid, gid| {
+        user_name(uid).is_some_and(|user| group_members(gid).contains(&user))
+    })
+}
+
+/// The decision of [`peer_allowed`] for credentials `c`; `member(uid,
+/// gid)` says whether user `uid` is listed in group `gid`.
+fn cred_allowed(
+    c: &libc::ucred,
+    uids: &[u32],
+    gids: &[u32],
+    pids: &[i32],
+    member: impl Fn(u32, u32) -> bool,
+) -> bool {
+    if uids.contains(&c.uid) || gids.contains(&c.gid) || pids.contains(&c.pid) {
+        return true;
+    }
+    gids.iter().any(|&g| member(c.uid, g))
+}
+
+/// Grows a buffer for the `get*_r` functions while they answer ERANGE.
+fn with_nss_buffer<T>(mut call: impl FnMut(&mut [libc::c_char]) -> (i32, Option<T>)) -> Option<T> {
+    let mut size = 1024;
+    while size <= 1 << 20 {
+        let mut buf = vec![0 as libc::c_char; size];
+        match call(&mut buf) {
+            (libc::ERANGE, _) => size *= 4,
+            (_, found) => return found,
+        }
+    }
+    None
+}
+
+/// The login name of `uid` (`getpwuid_r`).
+fn user_name(uid: u32) -> Option<Vec<u8>> {
+    with_nss_buffer(|buf| {
+        // SAFETY: passwd is plain data; all-zero is valid.
+        let mut pw: libc::passwd = unsafe { mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer refers to a live object; `buf` has `buf.len()` bytes.
+        let rc = unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut found) };
+        if rc != 0 || found.is_null() || pw.pw_name.is_null() {
+            return (rc, None);
+        }
+        // SAFETY: on success pw_name points to a NUL-terminated string in `buf`.
+        let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) };
+        (0, Some(name.to_bytes().to_vec()))
+    })
+}
+
+/// The member names of group `gid` (`getgrgid_r`); empty if unknown.
+fn group_members(gid: u32) -> Vec<Vec<u8>> {
+    with_nss_buffer(|buf| {
+        // SAFETY: group is plain data; all-zero is valid.
+        let mut gr: libc::group = unsafe { mem::zeroed() };
+        let mut found: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: every pointer refers to a live object; `buf` has `buf.len()` bytes.
+        let rc = unsafe { libc::getgrgid_r(gid, &mut gr, buf.as_mut_ptr(), buf.len(), &mut found) };
+        if rc != 0 || found.is_null() || gr.gr_mem.is_null() {
+            return (rc, None);
+        }
+        let mut names = Vec::new();
+        let mut p = gr.gr_mem;
+        // SAFETY: gr_mem is a NULL-terminated array of NUL-terminated
+        // strings inside `buf`, alive during this closure.
+        unsafe {
+            while !(*p).is_null() {
+                names.push(std::ffi::CStr::from_ptr(*p).to_bytes().to_vec());
+                p = p.add(1);
+            }
+        }
+        (0, Some(names))
+    })
+    .unwrap_or_default()
 }
 
 /// The filesystem path behind an ipc endpoint string, if it has one
@@ -387,5 +491,47 @@ mod tests {
             sockaddr_un(&"y".repeat(108)).err(),
             Some(Errno(libc::ENAMETOOLONG))
         );
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+    use std::os::unix::net::UnixStream;
+
+    /// IPC_FILTER_*: any listed uid, gid or pid of the peer lets it in;
+    /// with filters and no match it is refused; no filters: everyone.
+    #[test]
+    fn peer_filters_match_uid_gid_or_pid() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let fd = a.as_fd();
+        // SAFETY: no arguments; these cannot fail.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let pid = std::process::id() as i32;
+        let other = uid.wrapping_add(4242);
+        assert!(peer_allowed(fd, &[], &[], &[]));
+        assert!(peer_allowed(fd, &[uid], &[], &[]));
+        assert!(peer_allowed(fd, &[other], &[gid], &[]));
+        assert!(peer_allowed(fd, &[other], &[], &[pid]));
+        assert!(!peer_allowed(fd, &[other], &[], &[]));
+        assert!(!peer_allowed(fd, &[], &[], &[pid + 1]));
+        assert!(!peer_allowed(fd, &[], &[gid.wrapping_add(4242)], &[]));
+    }
+
+    /// GID: a group the peer's user is a member of (not its primary group)
+    /// lets it in too, as libzmq's getgrgid check.
+    #[test]
+    fn gid_filter_accepts_supplementary_membership() {
+        let c = libc::ucred {
+            pid: 10,
+            uid: 1000,
+            gid: 1000,
+        };
+        let member = |uid: u32, gid: u32| uid == 1000 && gid == 27;
+        assert!(cred_allowed(&c, &[], &[27], &[], member));
+        assert!(cred_allowed(&c, &[], &[5, 27], &[], member));
+        assert!(!cred_allowed(&c, &[], &[5], &[], member));
+        assert!(!cred_allowed(&c, &[1], &[], &[11], member));
+        assert!(cred_allowed(&c, &[1], &[], &[10], member));
     }
 }

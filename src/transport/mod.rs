@@ -11,11 +11,13 @@
 //!   socket tuning, Peer-Address (M4).
 //! - [`ipc`]: Unix-domain listen/accept/connect, `*` wildcard and `@abstract`
 //!   names (N4, N5).
+//! - [`socks`]: the SOCKS5 client handshake (sans-IO) for ZMQ_SOCKS_PROXY.
 //! - inproc has no OS side; [`Endpoint::Inproc`] carries its name.
 //! - [`sys`]: the engine's read/write/writev and socket calls (over
 //!   [`crate::sys`]'s `syscall!`).
 
 pub mod ipc;
+pub mod socks;
 pub mod sys;
 pub mod tcp;
 
@@ -134,6 +136,8 @@ pub struct SockOpts {
     pub bindtodevice: Option<String>,
     /// ZMQ_PRIORITY (SO_PRIORITY), 0 = OS default.
     pub priority: i32,
+    /// ZMQ_BUSY_POLL (SO_BUSY_POLL, µs) on tcp connections, 0 = OS default.
+    pub busy_poll: i32,
 }
 
 impl Default for SockOpts {
@@ -151,6 +155,7 @@ impl Default for SockOpts {
             ipv6: false,
             bindtodevice: None,
             priority: 0,
+            busy_poll: 0,
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use std::mem;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use crate::error::{Errno, Result};
 use crate::sys::syscall;
@@ -21,6 +21,22 @@ pub fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<()> {
         unsafe { syscall!(fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK)) }?;
     }
     Ok(())
+}
+
+/// ZMQ_USE_FD: takes over a listening socket the application made. EBADF
+/// if `raw` is not an open descriptor (checked before owning it). It is
+/// made non-blocking; from now on it is closed with the listener, as
+/// libzmq's listeners close it.
+pub fn adopt_listener(raw: i32) -> Result<OwnedFd> {
+    if raw < 0 {
+        return Err(Errno::EBADF);
+    }
+    // SAFETY: F_GETFL takes no pointer argument; an invalid fd gives EBADF.
+    unsafe { syscall!(fcntl(raw, libc::F_GETFL)) }?;
+    // SAFETY: `raw` is open, and ZMQ_USE_FD hands it to the socket to own.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    set_nonblocking(fd.as_fd())?;
+    Ok(fd)
 }
 
 /// Reads into `buf`. `Ok(0)` means end of stream (or an empty `buf`);

@@ -342,6 +342,15 @@ fn listen_opened(fd: OwnedFd, addr: SocketAddr, o: &SockOpts) -> Result<(OwnedFd
     Ok((fd, actual))
 }
 
+/// ZMQ_USE_FD: a tcp listener on the application's listening socket `raw`
+/// (see [`sys::adopt_listener`]); the bind address is ignored, as in
+/// libzmq. Returns the fd and its local address (LAST_ENDPOINT).
+pub fn adopt(raw: i32) -> Result<(OwnedFd, SocketAddr)> {
+    let fd = sys::adopt_listener(raw)?;
+    let actual = sys::local_addr(fd.as_fd())?;
+    Ok((fd, actual))
+}
+
 /// Formats an address as its numeric host, IPv6 with `%zone` when scoped
 /// (what getnameinfo with NI_NUMERICHOST gives).
 fn numeric_host(a: &SocketAddr) -> String {
@@ -470,7 +479,7 @@ pub fn finish_connect(fd: BorrowedFd<'_>) -> Result<()> {
 /// Applies every option of `o` that is not left at its OS default:
 /// SO_SNDBUF/SO_RCVBUF, IP_TOS (+IPV6_TCLASS), SO_PRIORITY,
 /// SO_BINDTODEVICE, TCP_NODELAY (always on), SO_KEEPALIVE and
-/// TCP_KEEPCNT/IDLE/INTVL, TCP_USER_TIMEOUT.
+/// TCP_KEEPCNT/IDLE/INTVL, TCP_USER_TIMEOUT, SO_BUSY_POLL.
 pub fn tune(fd: BorrowedFd<'_>, o: &SockOpts) -> Result<()> {
     let ipv6 = matches!(sys::local_addr(fd), Ok(SocketAddr::V6(_)));
     tune_socket_level(fd, ipv6, o)?;
@@ -541,6 +550,10 @@ fn tune_tcp_level(fd: BorrowedFd<'_>, o: &SockOpts) -> Result<()> {
     }
     if o.maxrt > 0 {
         sys::setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT, o.maxrt)?;
+    }
+    // libzmq's tune_tcp_busy_poll (raising it needs CAP_NET_ADMIN: EPERM).
+    if o.busy_poll > 0 {
+        sys::setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_BUSY_POLL, o.busy_poll)?;
     }
     Ok(())
 }
