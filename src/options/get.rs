@@ -83,8 +83,6 @@ impl Options {
             ZMQ_LOOPBACK_FASTPATH => b(self.loopback_fastpath),
             ZMQ_MULTICAST_LOOP => b(self.multicast_loop),
             ZMQ_ROUTER_NOTIFY => Int(self.router_notify),
-            ZMQ_IN_BATCH_SIZE => Int(self.in_batch_size),
-            ZMQ_OUT_BATCH_SIZE => Int(self.out_batch_size),
             ZMQ_PRIORITY => Int(self.priority),
             // libzmq 4.3.5 writes the value but still fails with EINVAL
             // (missing `return 0`); BUSY_POLL is not readable.

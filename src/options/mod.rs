@@ -141,8 +141,6 @@ pub struct Options {
     pub metadata: Vec<(String, Vec<u8>)>,
     pub loopback_fastpath: bool,
     pub multicast_loop: bool,
-    pub in_batch_size: i32,
-    pub out_batch_size: i32,
     /// None when unset or set to an empty value (libzmq sends nothing then).
     pub hello_msg: Option<Vec<u8>>,
     pub disconnect_msg: Option<Vec<u8>>,
@@ -269,8 +267,6 @@ impl Options {
             metadata: Vec::new(),
             loopback_fastpath: false,
             multicast_loop: true,
-            in_batch_size: 8192,
-            out_batch_size: 8192,
             hello_msg: None,
             disconnect_msg: None,
             hiccup_msg: None,

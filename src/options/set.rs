@@ -149,8 +149,6 @@ impl Options {
                 }
             }
             ZMQ_MULTICAST_LOOP => self.multicast_loop = bool_relaxed(v)?,
-            ZMQ_IN_BATCH_SIZE => self.in_batch_size = int_at_least(v, 1)?,
-            ZMQ_OUT_BATCH_SIZE => self.out_batch_size = int_at_least(v, 1)?,
             ZMQ_HELLO_MSG => self.hello_msg = nonempty(v),
             ZMQ_DISCONNECT_MSG => self.disconnect_msg = nonempty(v),
             ZMQ_HICCUP_MSG => self.hiccup_msg = nonempty(v),
