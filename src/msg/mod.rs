@@ -306,6 +306,7 @@ impl Msg {
         self.flags & flags::ROUTING_ID != 0
     }
 
+    #[inline]
     pub fn metadata(&self) -> Option<&MetaRef> {
         self.meta.as_ref()
     }
@@ -338,8 +339,17 @@ impl Msg {
             .or_else(|| (name == "Identity").then(|| md.get("Routing-Id"))?)
             .map(|v| v.as_c_str())
     }
+    #[inline]
     pub fn set_metadata(&mut self, m: Option<MetaRef>) {
         self.meta = m;
+    }
+    /// Drops the metadata, if any (on the send path: a test and, usually,
+    /// nothing else).
+    #[inline]
+    pub fn clear_metadata(&mut self) {
+        if self.meta.is_some() {
+            self.meta = None;
+        }
     }
     pub fn routing_id(&self) -> u32 {
         self.routing_id

@@ -273,7 +273,7 @@ impl Socket {
     /// (Peer-Address, ...) does not travel on: libzmq drops it at send.
     pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
         msg.set_more(flags & SNDMORE != 0);
-        msg.set_metadata(None);
+        msg.clear_metadata();
         let timeout = self.core.options.sndtimeo;
         self.transfer(msg, flags, timeout, false, |p, cx, m| p.send(cx, m))
     }
