@@ -64,7 +64,7 @@ endif
 
 .PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
         test-debian-header test-install test-cppzmq \
-        venv test-lib peer clean bench bench-quick bench-build bench-ab
+        venv test-lib peer clean bench bench-quick bench-build bench-ab test-pyzmq-suite
 
 # ------------------------------------------------------------------ build
 
@@ -161,6 +161,18 @@ test-install:
 # Memory errors and leaks (needs valgrind; not part of `test` yet).
 valgrind:
 	tests/valgrind.sh
+
+# pyzmq's own test suite (Debian's python3-zmq ships it) on our library: a
+# consumer's tests that no one here wrote. Not in `test` (timing-based tests
+# of a third party); about 30 s. Expected: everything passes but
+# test_cython (needs a Cython tool chain) and the CURVE tests (skipped).
+PYZMQ_SUITE_VENV := $(BUILD)/pyzmq-suite
+test-pyzmq-suite: test-lib
+	[ -x $(PYZMQ_SUITE_VENV)/bin/pytest ] || { $(SYS_PYTHON) -m venv --system-site-packages $(PYZMQ_SUITE_VENV) && \
+	  $(PYZMQ_SUITE_VENV)/bin/pip install --quiet pytest pytest-timeout; }
+	tests=$$($(SYS_PYTHON) -c 'import zmq, os; print(os.path.join(os.path.dirname(zmq.__file__), "tests"))'); \
+	cd $$tests && LD_LIBRARY_PATH=$(TEST_DIR)/lib $(PYZMQ_SUITE_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  --timeout=60 --deselect test_cython.py .
 
 # Runs everything that can run against the real libzmq, on both sides.
 test-system: deps
