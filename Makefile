@@ -15,6 +15,8 @@
 #   make bench-quick      the same, one repetition and smaller counts (~1-2 min)
 #   make bench-ab BASE=rev  before/after in one run: the second column is our
 #                         library built at commit `rev` instead of libzmq
+#   make fuzz             libFuzzer on the ZMTP core, FUZZ_SECONDS (300) per target
+#                         (nightly + cargo-fuzz, see fuzz/README.md)
 #
 # ZMQ_SYSTEM=1 makes `demo` and `interop` use the system libzmq instead of ours.
 
@@ -64,7 +66,7 @@ endif
 
 .PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
         test-debian-header test-install test-cppzmq \
-        venv test-lib peer clean bench bench-quick bench-build bench-ab test-pyzmq-suite
+        venv test-lib peer clean bench bench-quick bench-build bench-ab test-pyzmq-suite fuzz
 
 # ------------------------------------------------------------------ build
 
@@ -260,6 +262,27 @@ bench-ab: bench-build
 	cp $(BASE_DIR)/target/release/libzmq.so $(BASE_DIR)/lib/libzmq.so.5
 	BENCH_START=$(BENCH_START) BENCH_BUDGET=$${BENCH_BUDGET:-900} \
 	  BENCH_BASELINE=$(BASE_DIR)/lib $(PYTHON) bench/run.py
+
+# ------------------------------------------------------------------ fuzz
+
+# Each target for FUZZ_SECONDS with libFuzzer (cargo-fuzz on the nightly
+# toolchain; both come from crates.io / rustup, see fuzz/README.md). New
+# inputs go to target/fuzz-corpus/<target>, the seeds in fuzz/corpus/ are
+# only read; crashes land in fuzz/artifacts/<target>/ and fail the run.
+# A single allocation over 16 MiB counts as a crash (a peer's announced size
+# must never be trusted). Logs: target/fuzz-logs/<target>.log.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= frame_decoder greeting null_client null_server
+FUZZ_ARGS ?= -max_len=16384 -timeout=5 -rss_limit_mb=512 -malloc_limit_mb=16
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	mkdir -p $(TARGET_DIR)/fuzz-logs
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(TARGET_DIR)/fuzz-corpus/$$t; \
+	  cargo +nightly fuzz run $$t $(TARGET_DIR)/fuzz-corpus/$$t corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) 2>&1 | tee $(TARGET_DIR)/fuzz-logs/$$t.log \
+	    | grep -E '^(#[0-9]+ *(INITED|DONE)|Done|==|SUMMARY)' ; \
+	done
 
 # --------------------------------------------------------------- set-up
 

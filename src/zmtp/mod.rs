@@ -34,12 +34,15 @@
 //! - [`traffic`](traffic.rs): data frames and commands after Ready;
 //! - [`heartbeat`](heartbeat.rs): PING/PONG, TTL and the handshake timeout;
 //! - [`raw`](raw.rs): connections without ZMTP (STREAM, ROUTER_RAW);
-//! - [`error`](error.rs): [`Error`] and the protocol error codes.
+//! - [`error`](error.rs): [`Error`] and the protocol error codes;
+//! - [`fuzz`](fuzz.rs): entry points for the fuzz targets (`fuzz/`).
 
 mod codec;
 mod decoder;
 mod encoder;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod greeting;
 mod handshake;
 mod heartbeat;
@@ -346,28 +349,5 @@ impl Zmtp {
             }
         }
         Ok(None)
-    }
-}
-
-#[cfg(test)]
-impl Zmtp {
-    /// A connection past its handshake with a peer speaking `version` (for
-    /// the unit tests of one layer), the greeting bytes dropped.
-    pub(crate) fn ready_for_test(cfg: Config, version: (u8, u8), now: Instant) -> Zmtp {
-        let mut z = Zmtp::new(cfg, now);
-        z.version = version;
-        z.framing = if version.0 == 1 {
-            Framing::V1
-        } else {
-            Framing::V2
-        };
-        z.subs_as_commands = version == (3, 1);
-        z.phase = Phase::Ready;
-        z.handshake_deadline = None;
-        if version.0 >= 3 {
-            z.next_ping = z.heartbeat_ivl.map(|ivl| now + ivl);
-        }
-        z.out.clear();
-        z
     }
 }

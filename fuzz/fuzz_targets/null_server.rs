@@ -1,0 +1,4 @@
+//! The NULL handshake, we the binding (server) side.
+#![no_main]
+use zmq::zmtp::{fuzz, MechanismConfig};
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz::handshake(MechanismConfig::Null, true, data));

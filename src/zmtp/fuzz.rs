@@ -1,0 +1,263 @@
+//! Entry points for the fuzz targets (`fuzz/`) and their stable smoke test
+//! (`tests/fuzz_smoke.rs`). Each takes the bytes a hostile peer sends and
+//! drives one [`Zmtp`] with them exactly as the engine does: reads of a
+//! chosen size into [`Zmtp::input_buf`], events drained after every read,
+//! output written away, received frames echoed back, timers fired at the
+//! end. A panic, a hang or an allocation beyond what was sent is the bug.
+//!
+//! The first byte of every input is a knob byte (read size, socket type,
+//! version, maxmsgsize, heartbeats), the rest is the peer's wire bytes.
+//! Adding a mechanism's target is one call of [`handshake`] with its
+//! [`MechanismConfig`] in a new file under `fuzz/fuzz_targets/`.
+//!
+//! Nothing here runs in a normal build's code paths: it only calls the
+//! public API of [`Zmtp`] (plus a constructor that skips the handshake).
+
+use std::time::{Duration, Instant};
+
+use super::codec::Framing;
+use super::{socket_types as st, Config, Event, MechanismConfig, Phase, Zmtp, IN_BATCH};
+use crate::msg::Msg;
+
+/// Read sizes the knob byte picks from: byte by byte up to a full batch.
+const READ_SIZES: [usize; 8] = [1, 2, 3, 7, 10, 64, 1000, IN_BATCH];
+/// Every socket type that speaks ZMTP (STREAM is raw).
+const ALL_TYPES: [i32; 19] = [
+    st::PAIR,
+    st::PUB,
+    st::SUB,
+    st::REQ,
+    st::REP,
+    st::DEALER,
+    st::ROUTER,
+    st::PULL,
+    st::PUSH,
+    st::XPUB,
+    st::XSUB,
+    st::SERVER,
+    st::CLIENT,
+    st::RADIO,
+    st::DISH,
+    st::GATHER,
+    st::SCATTER,
+    st::DGRAM,
+    st::PEER,
+];
+/// Connecting sides and binding sides, for the client and server targets.
+const CLIENT_TYPES: [i32; 8] = [
+    st::REQ,
+    st::DEALER,
+    st::SUB,
+    st::XSUB,
+    st::PUSH,
+    st::CLIENT,
+    st::PAIR,
+    st::DISH,
+];
+const SERVER_TYPES: [i32; 8] = [
+    st::REP,
+    st::ROUTER,
+    st::PUB,
+    st::XPUB,
+    st::PULL,
+    st::SERVER,
+    st::PAIR,
+    st::RADIO,
+];
+
+/// What the knob byte selects.
+struct Knobs {
+    read: usize,
+    /// Index into a socket type table.
+    ty: usize,
+    maxmsgsize: i64,
+    heartbeats: bool,
+}
+
+fn knobs(data: &[u8]) -> (Knobs, &[u8]) {
+    let Some((&k, rest)) = data.split_first() else {
+        return (
+            Knobs {
+                read: IN_BATCH,
+                ty: 0,
+                maxmsgsize: -1,
+                heartbeats: false,
+            },
+            data,
+        );
+    };
+    let knobs = Knobs {
+        read: READ_SIZES[usize::from(k & 7)],
+        ty: usize::from(k >> 3),
+        maxmsgsize: if k & 0x40 != 0 { 100 } else { -1 },
+        heartbeats: k & 0x80 != 0,
+    };
+    (knobs, rest)
+}
+
+fn config(k: &Knobs, types: &[i32], mechanism: MechanismConfig) -> Config {
+    Config {
+        socket_type: types[k.ty % types.len()],
+        routing_id: b"fuzz".to_vec(),
+        mechanism,
+        maxmsgsize: k.maxmsgsize,
+        heartbeat_ivl_ms: if k.heartbeats { 100 } else { 0 },
+        heartbeat_ttl_ms: if k.heartbeats { 1000 } else { 0 },
+        heartbeat_timeout_ms: -1,
+        handshake_ivl_ms: 30000,
+        metadata: vec![("X-Fuzz".to_string(), b"1".to_vec())],
+    }
+}
+
+/// The frame decoder after the handshake: the knob byte also picks the
+/// framing the peer was detected as speaking (1.0, 2.0, 3.0 or 3.1).
+pub fn frame_decoder(data: &[u8]) {
+    let (k, rest) = knobs(data);
+    let version = [(1, 0), (2, 0), (3, 0), (3, 1)][k.ty % 4];
+    let now = Instant::now();
+    let z = Zmtp::ready_for_test(config(&k, &ALL_TYPES, MechanismConfig::Null), version, now);
+    drive(z, rest, k.read, now);
+}
+
+/// A fresh connection fed raw bytes: the greeting and version detection
+/// (1.0 unversioned, 1.0, 2.0, 3.x), then whatever follows.
+pub fn greeting(data: &[u8]) {
+    let (k, rest) = knobs(data);
+    let now = Instant::now();
+    let z = Zmtp::new(config(&k, &ALL_TYPES, MechanismConfig::Null), now);
+    drive(z, rest, k.read, now);
+}
+
+/// The security handshake of `mechanism`, we being the server side of it
+/// (`as_server`) or the client. The peer's valid ZMTP 3.x greeting (minor
+/// version and as-server bit set to match) is prepended, so the input is
+/// the peer's commands and what follows them. NULL has no roles: there the
+/// two sides differ in socket types and the peer's as-server bit.
+pub fn handshake(mechanism: MechanismConfig, as_server: bool, data: &[u8]) {
+    let (k, rest) = knobs(data);
+    let types: &[i32] = if as_server {
+        &SERVER_TYPES
+    } else {
+        &CLIENT_TYPES
+    };
+    let mut wire = peer_greeting(&mechanism, !as_server, k.ty & 1 == 1);
+    wire.extend_from_slice(rest);
+    let now = Instant::now();
+    let z = Zmtp::new(config(&k, types, mechanism), now);
+    drive(z, &wire, k.read, now);
+}
+
+/// A ZMTP 3.0 or 3.1 greeting for `mechanism`.
+pub fn peer_greeting(mechanism: &MechanismConfig, as_server: bool, minor_1: bool) -> Vec<u8> {
+    let mut g = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, u8::from(minor_1)];
+    g.extend_from_slice(&mechanism.greeting_name());
+    g.push(u8::from(as_server));
+    g.extend_from_slice(&[0u8; 31]);
+    g
+}
+
+/// The wire bytes of `msgs` as our encoder sends them to a peer speaking
+/// `version` (seed corpus for [`frame_decoder`]).
+pub fn encode_frames(version: (u8, u8), msgs: &[Msg]) -> Vec<u8> {
+    let now = Instant::now();
+    let mut z = Zmtp::ready_for_test(Config::default(), version, now);
+    let mut wire = Vec::new();
+    for m in msgs {
+        z.encode(m);
+        loop {
+            let part = z.output();
+            if part.is_empty() {
+                break;
+            }
+            wire.extend_from_slice(part);
+            let n = part.len();
+            z.consume_output(n);
+        }
+    }
+    wire
+}
+
+/// Feeds `data` in reads of at most `read` bytes, draining events, echoing
+/// frames and writing the output away after each; then fires the timers.
+/// Checks the contract of [`Zmtp::next_event`]: after an error every call
+/// gives the same error and [`Zmtp::failure`] tells it.
+fn drive(mut z: Zmtp, mut data: &[u8], read: usize, now: Instant) {
+    while !data.is_empty() {
+        let buf = z.input_buf();
+        assert!(buf.len() >= IN_BATCH.min(read), "input_buf too small");
+        let n = buf.len().min(read).min(data.len());
+        buf[..n].copy_from_slice(&data[..n]);
+        z.input_commit(n);
+        data = &data[n..];
+        if !drain(&mut z, now, read) {
+            return;
+        }
+        z.release_idle_input();
+    }
+    let late = now + Duration::from_secs(3600);
+    if z.on_timer(now + Duration::from_millis(150)).is_ok() {
+        write_out(&mut z, read);
+        let _ = z.on_timer(late);
+    }
+    write_out(&mut z, read);
+}
+
+/// Drains events; false once the connection is dead.
+fn drain(z: &mut Zmtp, now: Instant, read: usize) -> bool {
+    loop {
+        match z.next_event(now) {
+            Ok(Some(Event::Ready(_))) => assert!(z.is_ready() && z.peer().is_some()),
+            Ok(Some(Event::Msg(m))) => {
+                assert!(z.is_ready(), "a frame before Ready");
+                z.encode(&m);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                assert_eq!(z.failure(), Some(&e));
+                assert_eq!(z.next_event(now).err(), Some(e.clone()));
+                let _ = (e.errno(), e.handshake_failed_code());
+                write_out(z, read);
+                return false;
+            }
+        }
+    }
+    write_out(z, read);
+    true
+}
+
+/// Writes the whole output away, as the engine does, in writes of at most
+/// `write` bytes.
+fn write_out(z: &mut Zmtp, write: usize) {
+    loop {
+        let [a, b] = z.output_vectored();
+        let n = a.len() + b.len();
+        if n == 0 {
+            assert_eq!(z.output_len(), 0);
+            return;
+        }
+        z.consume_output(n.min(write));
+    }
+}
+
+impl Zmtp {
+    /// A connection past its handshake with a peer speaking `version` (for
+    /// the unit tests of one layer and the frame decoder's fuzz target), the
+    /// greeting bytes dropped.
+    pub(crate) fn ready_for_test(cfg: Config, version: (u8, u8), now: Instant) -> Zmtp {
+        let mut z = Zmtp::new(cfg, now);
+        z.version = version;
+        z.framing = if version.0 == 1 {
+            Framing::V1
+        } else {
+            Framing::V2
+        };
+        z.subs_as_commands = version == (3, 1);
+        z.phase = Phase::Ready;
+        z.handshake_deadline = None;
+        if version.0 >= 3 {
+            z.next_ping = z.heartbeat_ivl.map(|ivl| now + ivl);
+        }
+        z.out.clear();
+        z
+    }
+}
