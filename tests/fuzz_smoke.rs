@@ -358,3 +358,36 @@ fn fuzz_smoke_null_client() {
 fn fuzz_smoke_null_server() {
     smoke("null_server");
 }
+
+/// Long frames announcing sizes up to 2^64-1 with a few bytes of body, in
+/// every framing and read size: the storage never follows the announcement
+/// (1 MiB at most is allocated ahead of what arrives).
+#[test]
+fn fuzz_smoke_announced_sizes_stay_bounded() {
+    let sizes = [
+        (1u64 << 20) + 1,
+        1 << 24,
+        1 << 40,
+        i64::MAX as u64,
+        u64::MAX,
+    ];
+    for size in sizes {
+        for version in 0..4u8 {
+            for read in 0..8u8 {
+                let mut input = vec![version << 3 | read];
+                if version == 0 {
+                    // 1.0: FF, 8-byte size (incl. the flags byte), flags.
+                    input.push(0xFF);
+                    input.extend_from_slice(&size.to_be_bytes());
+                    input.push(0);
+                } else {
+                    // 2.0/3.x: flags with LARGE, 8-byte size.
+                    input.push(2);
+                    input.extend_from_slice(&size.to_be_bytes());
+                }
+                input.extend_from_slice(&[0x55; 20_000]);
+                run_one("frame_decoder", fuzz::frame_decoder, &input);
+            }
+        }
+    }
+}
