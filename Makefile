@@ -281,7 +281,7 @@ fuzz:
 	  mkdir -p $(TARGET_DIR)/fuzz-corpus/$$t; \
 	  cargo +nightly fuzz run $$t $(TARGET_DIR)/fuzz-corpus/$$t corpus/$$t -- \
 	    -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) 2>&1 | tee $(TARGET_DIR)/fuzz-logs/$$t.log \
-	    | grep -E '^(#[0-9]+ *(INITED|DONE)|Done|==|SUMMARY)' ; \
+	    | grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|Done|==|SUMMARY)|panicked' ; \
 	done
 
 # --------------------------------------------------------------- set-up
