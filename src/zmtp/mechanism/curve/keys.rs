@@ -29,7 +29,7 @@ impl PublicKey {
     }
 
     /// The 40-character Z85 form.
-    pub fn to_z85(&self) -> String {
+    pub fn to_z85(self) -> String {
         // 32 is a multiple of 4, so encoding cannot fail; keep it total anyway.
         z85::encode(&self.0).unwrap_or_default()
     }
