@@ -92,11 +92,21 @@ impl BoxKey {
         let start = out.len();
         out.resize(start + BOX_OVERHEAD, 0);
         out.extend_from_slice(plaintext);
-        let body = &mut out[start + BOX_OVERHEAD..];
+        self.seal_in_place(nonce, &mut out[start..]);
+    }
+
+    /// Boxes in place: `buf` is 16 bytes reserved for the tag followed by
+    /// the plaintext, which becomes the ciphertext (no extra copy).
+    /// A `buf` shorter than the tag is left as is.
+    pub fn seal_in_place(&self, nonce: &Nonce, buf: &mut [u8]) {
+        if buf.len() < BOX_OVERHEAD {
+            return;
+        }
+        let (tag_slot, body) = buf.split_at_mut(BOX_OVERHEAD);
         // No associated data and any length below 2^38 bytes: cannot fail;
-        // if it ever did the tag stays zero and the peer's open fails.
+        // if it ever did the tag stays as is and the peer's open fails.
         if let Ok(tag) = self.0.encrypt_in_place_detached(nonce.into(), b"", body) {
-            out[start..start + BOX_OVERHEAD].copy_from_slice(&tag);
+            tag_slot.copy_from_slice(&tag);
         }
     }
 

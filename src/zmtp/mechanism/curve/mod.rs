@@ -10,4 +10,5 @@
 #![allow(dead_code)]
 
 pub mod boxes;
+pub mod commands;
 pub mod keys;
