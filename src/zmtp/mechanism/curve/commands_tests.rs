@@ -298,3 +298,41 @@ fn initiate_must_match_its_hello_cookie_and_server() {
         );
     }
 }
+
+/// A real libzmq 4.3.5 client (pyzmq wheel), captured by
+/// `capture_libzmq.py`: its HELLO, and its INITIATE after a WELCOME made by
+/// PyNaCl with s' = 1..=32 and cookie key K = 64..=95.
+const LIBZMQ_HELLO: &str =
+    "0548454c4c4f0100000000000000000000000000000000000000000000000000000000000000000000000000\
+00000000000000000000000000000000000000000000000000000000000000000000000056c9585eab9a436f\
+3096d8eba6e1f4d0379aa222a5eed34833964154448f946a0000000000000001294adb291ead7b8b15c644f1\
+8f52528b4f034d6bd991ec66422c34376b4324cb79dbfb141fe174e19a7dc790d100aec04608cfc168d5c06d\
+c5105e0210d6ff26e0843db9bf28fa5b0caf1853cbe940ea";
+const LIBZMQ_INITIATE: &str =
+    "08494e495449415445111111111111111111111111111111117a29b166fdcbd3c5ec1aac2f6cf9d496190411\
+b12a8f2a84613864ac6b07c2beff42d8636621d42681d30627510ed41cdc5e825b1d1bd838a0764978ed1300\
+92ff15aa005f444395c69a2eb2586d41b100000000000000026c4feece24c0bd4333b8475f923f4413567f03\
+81cdc476e2210ec3351babbc65c2b0412cc69543771ea49ff6a015855c86d5135d49b48d0516e2f972c8aa7a\
+49dcf70936694ef9628d9efbe7d25cfb1c37fd4e6919fd29a493632c504b0d90d3e77207b6dfa51fb448ace0\
+27081dc79a595ce63639c1eefbb4c9ef73331635c5dbebb20028d782750a2f1d8d30bfab8ab723e6f1958e79\
+7903c9f38ca0767ad3b03c1b4ce8e86fa9032f4cea471c296cab7010";
+
+#[test]
+fn decodes_a_real_libzmq_client_handshake() {
+    let server = pair(SERVER_SECRET);
+    let hello = decode_hello(&unhex(LIBZMQ_HELLO), &server.secret).unwrap();
+    assert_eq!(hello.nonce, 1);
+    let cookie_key = BoxKey::secret(&std::array::from_fn(|i| 64 + i as u8));
+    let i = decode_initiate(&unhex(LIBZMQ_INITIATE), &server, &hello, &cookie_key).unwrap();
+    assert_eq!(i.client, pair(CLIENT_SECRET).public);
+    assert_eq!(i.nonce, 2);
+    assert_eq!(
+        &i.metadata[..],
+        b"\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x00"
+    );
+    // The session key is the one of C' and s': READY from it opens for C'.
+    let s_t = SecretKey::from_bytes(std::array::from_fn(|i| 1 + i as u8));
+    let ours = BoxKey::shared(&hello.client_transient, &s_t).unwrap();
+    let ready = encode_ready(&ours, 1, b"");
+    assert!(decode_ready(&ready, &i.session).is_ok());
+}
