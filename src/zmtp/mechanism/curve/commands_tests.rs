@@ -336,3 +336,45 @@ fn decodes_a_real_libzmq_client_handshake() {
     let ready = encode_ready(&ours, 1, b"");
     assert!(decode_ready(&ready, &i.session).is_ok());
 }
+
+/// A real libzmq 4.3.5 server (pyzmq wheel, PAIR), captured by
+/// `capture_libzmq_server.py` talking to it as a PyNaCl client whose
+/// transient secret c' is 2..=33: WELCOME, READY, then "hi" (MORE) and "".
+const LIBZMQ_SERVER_WELCOME: &str =
+    "0757454c434f4d454db89c61964350c0fdbed44794e9641915786054a54922b251d3c3fbd6ba82090a87a7af\
+43743ad611758a7b9a408590e9c1b18bcf027802bc9f77583aa191092d0b86e470d24a16545b74953f2603e6\
+6d12a213355bca6a581b1cd4b5825efe3df69872cc91232b6bd92e67beb0cc97d088f320e114929ae6518930\
+59e3b8a5babdae4a3c0c13a70c1144fff0ac3747125dddd8b5f5736060256023d9b670a5";
+const LIBZMQ_SERVER_READY: &str =
+    "05524541445900000000000000018b9aa38d7b06600bf6e419e6c848251c5f00dacd5d497924b17557f4e0ab\
+7209c48536b8";
+const LIBZMQ_SERVER_MESSAGE1: &str =
+    "074d455353414745000000000000000202b468e0e450526a862a2600f17c932b7531fa";
+const LIBZMQ_SERVER_MESSAGE2: &str =
+    "074d4553534147450000000000000003a3e92299dfbf39a835b9d95250bb2b5af2";
+
+#[test]
+fn decodes_a_real_libzmq_server_handshake_and_messages() {
+    let server = pair(SERVER_SECRET);
+    let c_t = SecretKey::from_bytes(std::array::from_fn(|i| 2 + i as u8));
+    let w = decode_welcome(&unhex(LIBZMQ_SERVER_WELCOME), &c_t, &server.public).unwrap();
+    let session = BoxKey::shared(&w.server_transient, &c_t).unwrap();
+    let (nonce, md) = decode_ready(&unhex(LIBZMQ_SERVER_READY), &session).unwrap();
+    assert_eq!(nonce, 1);
+    assert_eq!(&md[..], b"\x0bSocket-Type\x00\x00\x00\x04PAIR");
+    let mut recv = RecvNonce::new(nonce);
+    let m1 = unhex(LIBZMQ_SERVER_MESSAGE1);
+    let (f, p) = decode_message(&m1, &session, MESSAGE_S_PREFIX, &mut recv).unwrap();
+    assert_eq!((f, &p[..]), (FLAG_MORE, &b"hi"[..]));
+    let m2 = unhex(LIBZMQ_SERVER_MESSAGE2);
+    let (f, p) = decode_message(&m2, &session, MESSAGE_S_PREFIX, &mut recv).unwrap();
+    assert_eq!((f, &p[..]), (0, &b""[..]));
+    // Replaying the first one is refused.
+    assert_eq!(
+        decode_message(&m1, &session, MESSAGE_S_PREFIX, &mut recv).err(),
+        Some(CommandError::InvalidSequence)
+    );
+    // Our encoder gives the same bytes for the same nonce and key.
+    let ours = encode_message(&session, MESSAGE_S_PREFIX, &mut SendNonce::new(2), 1, b"hi");
+    assert_eq!(ours.unwrap(), m1);
+}
