@@ -378,3 +378,27 @@ fn decodes_a_real_libzmq_server_handshake_and_messages() {
     let ours = encode_message(&session, MESSAGE_S_PREFIX, &mut SendNonce::new(2), 1, b"hi");
     assert_eq!(ours.unwrap(), m1);
 }
+
+#[test]
+fn every_truncation_of_a_real_command_is_an_error_not_a_panic() {
+    let server = pair(SERVER_SECRET);
+    let hello_bytes = unhex(LIBZMQ_HELLO);
+    let hello = decode_hello(&hello_bytes, &server.secret).unwrap();
+    let cookie_key = BoxKey::secret(&std::array::from_fn(|i| 64 + i as u8));
+    let initiate = unhex(LIBZMQ_INITIATE);
+    let c_t = SecretKey::from_bytes(std::array::from_fn(|i| 2 + i as u8));
+    let welcome = unhex(LIBZMQ_SERVER_WELCOME);
+    let w = decode_welcome(&welcome, &c_t, &server.public).unwrap();
+    let session = BoxKey::shared(&w.server_transient, &c_t).unwrap();
+    let ready = unhex(LIBZMQ_SERVER_READY);
+    let message = unhex(LIBZMQ_SERVER_MESSAGE1);
+    for n in 0..initiate.len() {
+        assert!(decode_hello(&hello_bytes[..n.min(199)], &server.secret).is_err());
+        assert!(decode_welcome(&welcome[..n.min(167)], &c_t, &server.public).is_err());
+        assert!(decode_initiate(&initiate[..n], &server, &hello, &cookie_key).is_err());
+        assert!(decode_ready(&ready[..n.min(ready.len() - 1)], &session).is_err());
+        let mut recv = RecvNonce::new(1);
+        let m = &message[..n.min(message.len() - 1)];
+        assert!(decode_message(m, &session, MESSAGE_S_PREFIX, &mut recv).is_err());
+    }
+}
