@@ -73,8 +73,9 @@ impl SecretKey {
         PublicKey(x25519_dalek::PublicKey::from(&self.0).to_bytes())
     }
 
-    /// The raw bytes, e.g. to seal a transient secret into a cookie.
-    pub fn as_bytes(&self) -> &[u8; KEY_LEN] {
+    /// The raw bytes, to seal a transient secret into a cookie (this
+    /// module only).
+    pub(super) fn as_bytes(&self) -> &[u8; KEY_LEN] {
         self.0.as_bytes()
     }
 
