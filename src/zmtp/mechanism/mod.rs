@@ -7,6 +7,7 @@
 //! [`MechanismConfig`] variants and `Mechanism` implementations. What they all
 //! need, the property list and the socket-type table, is in [`properties`].
 
+mod curve;
 mod null;
 mod properties;
 

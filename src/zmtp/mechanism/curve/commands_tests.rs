@@ -1,0 +1,404 @@
+//! Client ↔ server in memory through every command, known answers for the
+//! deterministic ones (HELLO, MESSAGE; boxes from PyNaCl, see
+//! `kat_vectors.py`), and each refusal a hostile peer can provoke.
+
+use super::*;
+use crate::zmtp::mechanism::curve::boxes::{MESSAGE_C_PREFIX, MESSAGE_S_PREFIX};
+
+const CLIENT_SECRET: &[u8] = b"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
+const SERVER_SECRET: &[u8] = b"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+const HELLO_BOX: &str = "3fc780d97ca169864dd85deee9599a695b6a48ab29f486181e07d0ce626ea1d2\
+f7413adb9692fbe1327a7ea60c93d4d355ab4f765756b3787193af9155f6466668fa6cabb8f0123fb4a112499c31de7a";
+const MESSAGE_C_BOX: &str = "d0672064d812be6cd63cf2d52db21ab2a5117ce5c449";
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn pair(z85: &[u8]) -> KeyPair {
+    KeyPair::from_secret(SecretKey::from_z85(z85).unwrap())
+}
+
+/// Both sides after a complete handshake.
+struct Done {
+    client_session: BoxKey,
+    /// Holds the server's session key (`initiate.session`).
+    initiate: Initiate,
+    ready_nonce: u64,
+    ready_metadata: Vec<u8>,
+}
+
+fn handshake(client: &KeyPair, server: &KeyPair, metadata: &[u8]) -> Done {
+    let c_t = KeyPair::generate();
+    let hello = encode_hello(&c_t, &server.public, 1).unwrap();
+    assert_eq!(hello.len(), HELLO_LEN);
+    let h = decode_hello(&hello, &server.secret).unwrap();
+    assert_eq!(h.client_transient, c_t.public);
+    assert_eq!(h.nonce, 1);
+
+    let s_t = KeyPair::generate();
+    let cookie_key = BoxKey::random_secret();
+    let welcome = encode_welcome(&server.secret, &h.client_transient, &s_t, &cookie_key).unwrap();
+    assert_eq!(welcome.len(), WELCOME_LEN);
+    drop(s_t); // the server forgets s'; the cookie carries it
+    let w = decode_welcome(&welcome, &c_t.secret, &server.public).unwrap();
+
+    let client_session = BoxKey::shared(&w.server_transient, &c_t.secret).unwrap();
+    let initiate = encode_initiate(
+        client,
+        &c_t.public,
+        &server.public,
+        &w,
+        &client_session,
+        2,
+        metadata,
+    )
+    .unwrap();
+    assert_eq!(initiate.len(), INITIATE_MIN_LEN + metadata.len());
+    let i = decode_initiate(&initiate, server, &h, &cookie_key).unwrap();
+
+    let ready = encode_ready(&i.session, 1, b"\x04Name\x00\x00\x00\x01S");
+    let (ready_nonce, md) = decode_ready(&ready, &client_session).unwrap();
+    Done {
+        client_session,
+        ready_metadata: md.to_vec(),
+        ready_nonce,
+        initiate: i,
+    }
+}
+
+#[test]
+fn full_handshake_then_messages_both_ways() {
+    let client = pair(CLIENT_SECRET);
+    let server = pair(SERVER_SECRET);
+    let md = b"\x0bSocket-Type\x00\x00\x00\x06DEALER";
+    let d = handshake(&client, &server, md);
+    assert_eq!(d.initiate.client, client.public);
+    assert_eq!(d.initiate.nonce, 2);
+    assert_eq!(&d.initiate.metadata[..], md);
+    assert_eq!(d.ready_nonce, 1);
+    assert_eq!(d.ready_metadata, b"\x04Name\x00\x00\x00\x01S");
+
+    // Client → server, nonces 3.. above the INITIATE floor (2).
+    let mut send = SendNonce::new(3);
+    let mut recv = RecvNonce::new(d.initiate.nonce);
+    for (i, payload) in [&b""[..], b"a", &[7u8; 1000][..]].iter().enumerate() {
+        let flags = if i == 0 { FLAG_MORE } else { FLAG_COMMAND };
+        let m = encode_message(
+            &d.client_session,
+            MESSAGE_C_PREFIX,
+            &mut send,
+            flags,
+            payload,
+        )
+        .unwrap();
+        assert_eq!(m.len(), MESSAGE_MIN_LEN + payload.len());
+        let (f, p) = decode_message(&m, &d.initiate.session, MESSAGE_C_PREFIX, &mut recv).unwrap();
+        assert_eq!((f, &p[..]), (flags, *payload));
+    }
+    // Server → client, nonces 2.. above the READY floor (1).
+    let mut send = SendNonce::new(2);
+    let mut recv = RecvNonce::new(d.ready_nonce);
+    let m = encode_message(&d.initiate.session, MESSAGE_S_PREFIX, &mut send, 0, b"hi").unwrap();
+    let (f, p) = decode_message(&m, &d.client_session, MESSAGE_S_PREFIX, &mut recv).unwrap();
+    assert_eq!((f, &p[..]), (0, &b"hi"[..]));
+    // A client-prefixed box does not open as a server message (reflection).
+    let mut send = SendNonce::new(9);
+    let m = encode_message(&d.client_session, MESSAGE_C_PREFIX, &mut send, 0, b"x").unwrap();
+    assert_eq!(
+        decode_message(&m, &d.client_session, MESSAGE_S_PREFIX, &mut recv).err(),
+        Some(CommandError::Cryptographic)
+    );
+}
+
+#[test]
+fn hello_and_message_match_libsodium() {
+    let client = pair(CLIENT_SECRET);
+    let server = pair(SERVER_SECRET);
+    let hello = encode_hello(&client, &server.public, 1).unwrap();
+    assert_eq!(&hello[..8], b"\x05HELLO\x01\x00");
+    assert!(hello[8..80].iter().all(|&b| b == 0));
+    assert_eq!(&hello[80..112], client.public.as_bytes());
+    assert_eq!(&hello[112..120], &1u64.to_be_bytes());
+    assert_eq!(hello[120..], unhex(HELLO_BOX)[..]);
+
+    let session = BoxKey::shared(&server.public, &client.secret).unwrap();
+    let m = encode_message(
+        &session,
+        MESSAGE_C_PREFIX,
+        &mut SendNonce::new(3),
+        1,
+        b"hello",
+    );
+    let mut expected = b"\x07MESSAGE".to_vec();
+    expected.extend_from_slice(&3u64.to_be_bytes());
+    expected.extend_from_slice(&unhex(MESSAGE_C_BOX));
+    assert_eq!(m.unwrap(), expected);
+}
+
+#[test]
+fn message_nonces_must_increase() {
+    let d = handshake(&pair(CLIENT_SECRET), &pair(SERVER_SECRET), b"");
+    let mut send = SendNonce::new(3);
+    let m3 = encode_message(&d.client_session, MESSAGE_C_PREFIX, &mut send, 0, b"3").unwrap();
+    let m4 = encode_message(&d.client_session, MESSAGE_C_PREFIX, &mut send, 0, b"4").unwrap();
+    let mut recv = RecvNonce::new(2);
+    assert!(decode_message(&m4, &d.initiate.session, MESSAGE_C_PREFIX, &mut recv).is_ok());
+    // Older, then replayed: refused before any decryption.
+    for m in [&m3, &m4] {
+        assert_eq!(
+            decode_message(m, &d.initiate.session, MESSAGE_C_PREFIX, &mut recv).err(),
+            Some(CommandError::InvalidSequence)
+        );
+    }
+    // A forged high nonce fails to open and does not move the floor.
+    let mut forged = m3.clone();
+    forged[8..16].copy_from_slice(&100u64.to_be_bytes());
+    assert_eq!(
+        decode_message(&forged, &d.initiate.session, MESSAGE_C_PREFIX, &mut recv).err(),
+        Some(CommandError::Cryptographic)
+    );
+    let m5 = encode_message(&d.client_session, MESSAGE_C_PREFIX, &mut send, 0, b"5").unwrap();
+    assert!(decode_message(&m5, &d.initiate.session, MESSAGE_C_PREFIX, &mut recv).is_ok());
+}
+
+#[test]
+fn malformed_commands_are_refused_by_size_and_name() {
+    let server = pair(SERVER_SECRET);
+    let c_t = KeyPair::generate();
+    let hello = encode_hello(&c_t, &server.public, 1).unwrap();
+    let bad_version = {
+        let mut h = hello.clone();
+        h[6] = 2;
+        h
+    };
+    for body in [
+        &hello[..199],
+        &[hello.clone(), vec![0]].concat()[..],
+        &bad_version[..],
+    ] {
+        assert_eq!(
+            decode_hello(body, &server.secret).err(),
+            Some(CommandError::Malformed)
+        );
+    }
+    let key = BoxKey::random_secret();
+    let mal = Err::<(), _>(CommandError::Malformed);
+    assert_eq!(
+        decode_welcome(&[0; WELCOME_LEN], &c_t.secret, &server.public).map(|_| ()),
+        mal
+    );
+    assert_eq!(decode_ready(&b"\x05READY"[..], &key).map(|_| ()), mal);
+    assert_eq!(decode_ready(&[0; READY_MIN_LEN], &key).map(|_| ()), mal);
+    let mut recv = RecvNonce::new(0);
+    let short = [&b"\x07MESSAGE"[..], &[0; 24]].concat();
+    assert_eq!(
+        decode_message(&short, &key, MESSAGE_C_PREFIX, &mut recv).map(|_| ()),
+        mal
+    );
+    let h = Hello {
+        client_transient: c_t.public,
+        nonce: 1,
+    };
+    let initiate = [&b"\x08INITIATE"[..], &[0; INITIATE_MIN_LEN - 10]].concat();
+    assert_eq!(
+        decode_initiate(&initiate, &server, &h, &key).map(|_| ()),
+        mal
+    );
+    // Right size, garbage inside: cryptographic, never a panic.
+    let junk = [&b"\x08INITIATE"[..], &[0x55; INITIATE_MIN_LEN]].concat();
+    assert_eq!(
+        decode_initiate(&junk, &server, &h, &key).map(|_| ()),
+        Err(CommandError::Cryptographic)
+    );
+}
+
+#[test]
+fn hostile_hello_is_refused() {
+    let server = pair(SERVER_SECRET);
+    let c_t = KeyPair::generate();
+    let hello = encode_hello(&c_t, &server.public, 1).unwrap();
+    // Tampered signature, swapped C', low-order C', wrong server.
+    let mut tampered = hello.clone();
+    tampered[150] ^= 1;
+    let mut swapped = hello.clone();
+    swapped[80..112].copy_from_slice(KeyPair::generate().public.as_bytes());
+    let mut low = hello.clone();
+    low[80..112].fill(0);
+    for body in [&tampered, &swapped, &low] {
+        assert_eq!(
+            decode_hello(body, &server.secret).err(),
+            Some(CommandError::Cryptographic)
+        );
+    }
+    let other = KeyPair::generate();
+    assert!(decode_hello(&hello, &other.secret).is_err());
+}
+
+#[test]
+fn initiate_must_match_its_hello_cookie_and_server() {
+    let client = pair(CLIENT_SECRET);
+    let server = pair(SERVER_SECRET);
+    let c_t = KeyPair::generate();
+    let h = decode_hello(
+        &encode_hello(&c_t, &server.public, 1).unwrap(),
+        &server.secret,
+    )
+    .unwrap();
+    let s_t = KeyPair::generate();
+    let cookie_key = BoxKey::random_secret();
+    let welcome = encode_welcome(&server.secret, &c_t.public, &s_t, &cookie_key).unwrap();
+    let w = decode_welcome(&welcome, &c_t.secret, &server.public).unwrap();
+    // WELCOME opens only for this client transient key.
+    assert!(decode_welcome(&welcome, &KeyPair::generate().secret, &server.public).is_err());
+    let session = BoxKey::shared(&w.server_transient, &c_t.secret).unwrap();
+    let good = encode_initiate(&client, &c_t.public, &server.public, &w, &session, 2, b"").unwrap();
+    assert!(decode_initiate(&good, &server, &h, &cookie_key).is_ok());
+
+    let crypto = Some(CommandError::Cryptographic);
+    // Cookie key of another connection (or server restart).
+    let other_key = BoxKey::random_secret();
+    assert_eq!(
+        decode_initiate(&good, &server, &h, &other_key).err(),
+        crypto
+    );
+    // The cookie replayed on a connection whose HELLO had another C'.
+    let other_hello = Hello {
+        client_transient: KeyPair::generate().public,
+        nonce: 1,
+    };
+    assert_eq!(
+        decode_initiate(&good, &server, &other_hello, &cookie_key).err(),
+        crypto
+    );
+    // A vouch for another server key.
+    let wrong = KeyPair::generate().public;
+    let bad = encode_initiate(&client, &c_t.public, &wrong, &w, &session, 2, b"").unwrap();
+    assert_eq!(
+        decode_initiate(&bad, &server, &h, &cookie_key).err(),
+        crypto
+    );
+    // A vouch for another transient key.
+    let other_t = KeyPair::generate().public;
+    let bad = encode_initiate(&client, &other_t, &server.public, &w, &session, 2, b"").unwrap();
+    assert_eq!(
+        decode_initiate(&bad, &server, &h, &cookie_key).err(),
+        crypto
+    );
+    // Any flipped byte in the boxes.
+    for i in [10, 40, 104, 110, 120, 200, good.len() - 1] {
+        let mut t = good.clone();
+        t[i] ^= 0x80;
+        assert!(
+            decode_initiate(&t, &server, &h, &cookie_key).is_err(),
+            "byte {i}"
+        );
+    }
+}
+
+/// A real libzmq 4.3.5 client (pyzmq wheel), captured by
+/// `capture_libzmq.py`: its HELLO, and its INITIATE after a WELCOME made by
+/// PyNaCl with s' = 1..=32 and cookie key K = 64..=95.
+const LIBZMQ_HELLO: &str =
+    "0548454c4c4f0100000000000000000000000000000000000000000000000000000000000000000000000000\
+00000000000000000000000000000000000000000000000000000000000000000000000056c9585eab9a436f\
+3096d8eba6e1f4d0379aa222a5eed34833964154448f946a0000000000000001294adb291ead7b8b15c644f1\
+8f52528b4f034d6bd991ec66422c34376b4324cb79dbfb141fe174e19a7dc790d100aec04608cfc168d5c06d\
+c5105e0210d6ff26e0843db9bf28fa5b0caf1853cbe940ea";
+const LIBZMQ_INITIATE: &str =
+    "08494e495449415445111111111111111111111111111111117a29b166fdcbd3c5ec1aac2f6cf9d496190411\
+b12a8f2a84613864ac6b07c2beff42d8636621d42681d30627510ed41cdc5e825b1d1bd838a0764978ed1300\
+92ff15aa005f444395c69a2eb2586d41b100000000000000026c4feece24c0bd4333b8475f923f4413567f03\
+81cdc476e2210ec3351babbc65c2b0412cc69543771ea49ff6a015855c86d5135d49b48d0516e2f972c8aa7a\
+49dcf70936694ef9628d9efbe7d25cfb1c37fd4e6919fd29a493632c504b0d90d3e77207b6dfa51fb448ace0\
+27081dc79a595ce63639c1eefbb4c9ef73331635c5dbebb20028d782750a2f1d8d30bfab8ab723e6f1958e79\
+7903c9f38ca0767ad3b03c1b4ce8e86fa9032f4cea471c296cab7010";
+
+#[test]
+fn decodes_a_real_libzmq_client_handshake() {
+    let server = pair(SERVER_SECRET);
+    let hello = decode_hello(&unhex(LIBZMQ_HELLO), &server.secret).unwrap();
+    assert_eq!(hello.nonce, 1);
+    let cookie_key = BoxKey::secret(&std::array::from_fn(|i| 64 + i as u8));
+    let i = decode_initiate(&unhex(LIBZMQ_INITIATE), &server, &hello, &cookie_key).unwrap();
+    assert_eq!(i.client, pair(CLIENT_SECRET).public);
+    assert_eq!(i.nonce, 2);
+    assert_eq!(
+        &i.metadata[..],
+        b"\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x00"
+    );
+    // The session key is the one of C' and s': READY from it opens for C'.
+    let s_t = SecretKey::from_bytes(std::array::from_fn(|i| 1 + i as u8));
+    let ours = BoxKey::shared(&hello.client_transient, &s_t).unwrap();
+    let ready = encode_ready(&ours, 1, b"");
+    assert!(decode_ready(&ready, &i.session).is_ok());
+}
+
+/// A real libzmq 4.3.5 server (pyzmq wheel, PAIR), captured by
+/// `capture_libzmq_server.py` talking to it as a PyNaCl client whose
+/// transient secret c' is 2..=33: WELCOME, READY, then "hi" (MORE) and "".
+const LIBZMQ_SERVER_WELCOME: &str =
+    "0757454c434f4d454db89c61964350c0fdbed44794e9641915786054a54922b251d3c3fbd6ba82090a87a7af\
+43743ad611758a7b9a408590e9c1b18bcf027802bc9f77583aa191092d0b86e470d24a16545b74953f2603e6\
+6d12a213355bca6a581b1cd4b5825efe3df69872cc91232b6bd92e67beb0cc97d088f320e114929ae6518930\
+59e3b8a5babdae4a3c0c13a70c1144fff0ac3747125dddd8b5f5736060256023d9b670a5";
+const LIBZMQ_SERVER_READY: &str =
+    "05524541445900000000000000018b9aa38d7b06600bf6e419e6c848251c5f00dacd5d497924b17557f4e0ab\
+7209c48536b8";
+const LIBZMQ_SERVER_MESSAGE1: &str =
+    "074d455353414745000000000000000202b468e0e450526a862a2600f17c932b7531fa";
+const LIBZMQ_SERVER_MESSAGE2: &str =
+    "074d4553534147450000000000000003a3e92299dfbf39a835b9d95250bb2b5af2";
+
+#[test]
+fn decodes_a_real_libzmq_server_handshake_and_messages() {
+    let server = pair(SERVER_SECRET);
+    let c_t = SecretKey::from_bytes(std::array::from_fn(|i| 2 + i as u8));
+    let w = decode_welcome(&unhex(LIBZMQ_SERVER_WELCOME), &c_t, &server.public).unwrap();
+    let session = BoxKey::shared(&w.server_transient, &c_t).unwrap();
+    let (nonce, md) = decode_ready(&unhex(LIBZMQ_SERVER_READY), &session).unwrap();
+    assert_eq!(nonce, 1);
+    assert_eq!(&md[..], b"\x0bSocket-Type\x00\x00\x00\x04PAIR");
+    let mut recv = RecvNonce::new(nonce);
+    let m1 = unhex(LIBZMQ_SERVER_MESSAGE1);
+    let (f, p) = decode_message(&m1, &session, MESSAGE_S_PREFIX, &mut recv).unwrap();
+    assert_eq!((f, &p[..]), (FLAG_MORE, &b"hi"[..]));
+    let m2 = unhex(LIBZMQ_SERVER_MESSAGE2);
+    let (f, p) = decode_message(&m2, &session, MESSAGE_S_PREFIX, &mut recv).unwrap();
+    assert_eq!((f, &p[..]), (0, &b""[..]));
+    // Replaying the first one is refused.
+    assert_eq!(
+        decode_message(&m1, &session, MESSAGE_S_PREFIX, &mut recv).err(),
+        Some(CommandError::InvalidSequence)
+    );
+    // Our encoder gives the same bytes for the same nonce and key.
+    let ours = encode_message(&session, MESSAGE_S_PREFIX, &mut SendNonce::new(2), 1, b"hi");
+    assert_eq!(ours.unwrap(), m1);
+}
+
+#[test]
+fn every_truncation_of_a_real_command_is_an_error_not_a_panic() {
+    let server = pair(SERVER_SECRET);
+    let hello_bytes = unhex(LIBZMQ_HELLO);
+    let hello = decode_hello(&hello_bytes, &server.secret).unwrap();
+    let cookie_key = BoxKey::secret(&std::array::from_fn(|i| 64 + i as u8));
+    let initiate = unhex(LIBZMQ_INITIATE);
+    let c_t = SecretKey::from_bytes(std::array::from_fn(|i| 2 + i as u8));
+    let welcome = unhex(LIBZMQ_SERVER_WELCOME);
+    let w = decode_welcome(&welcome, &c_t, &server.public).unwrap();
+    let session = BoxKey::shared(&w.server_transient, &c_t).unwrap();
+    let ready = unhex(LIBZMQ_SERVER_READY);
+    let message = unhex(LIBZMQ_SERVER_MESSAGE1);
+    for n in 0..initiate.len() {
+        assert!(decode_hello(&hello_bytes[..n.min(199)], &server.secret).is_err());
+        assert!(decode_welcome(&welcome[..n.min(167)], &c_t, &server.public).is_err());
+        assert!(decode_initiate(&initiate[..n], &server, &hello, &cookie_key).is_err());
+        assert!(decode_ready(&ready[..n.min(ready.len() - 1)], &session).is_err());
+        let mut recv = RecvNonce::new(1);
+        let m = &message[..n.min(message.len() - 1)];
+        assert!(decode_message(m, &session, MESSAGE_S_PREFIX, &mut recv).is_err());
+    }
+}
