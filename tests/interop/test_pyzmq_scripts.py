@@ -13,7 +13,9 @@ SCRIPTS_DIR = os.environ.get(
     "ZMQ_PYZMQ_SCRIPTS",
     os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyzmq"),
 )
-SCRIPTS = sorted(glob.glob(os.path.join(SCRIPTS_DIR, "*.py")))
+SCRIPTS = sorted(
+    s for s in glob.glob(os.path.join(SCRIPTS_DIR, "*.py")) if not os.path.basename(s).startswith("_")
+)
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[os.path.basename(s) for s in SCRIPTS])

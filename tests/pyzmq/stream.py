@@ -7,7 +7,6 @@ non-zero on failure.
 Run with LD_LIBRARY_PATH=<dir with our libzmq.so.5> and ZMQ_EXPECT_LIB=<that
 file> to check that our library, not Debian's libzmq, was loaded."""
 
-import os
 import socket
 import sys
 import threading
@@ -15,18 +14,9 @@ import time
 
 import zmq
 
+from _ourlib import check_lib
 
-def check_lib():
-    loaded = set()
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            parts = line.split()
-            if len(parts) >= 6 and "libzmq" in os.path.basename(parts[5]):
-                loaded.add(os.path.realpath(parts[5]))
-    expect = os.environ.get("ZMQ_EXPECT_LIB")
-    print(f"libzmq {zmq.zmq_version()} loaded from {sorted(loaded)}")
-    if expect and os.path.realpath(expect) not in loaded:
-        sys.exit(f"FAIL: expected {os.path.realpath(expect)} to be loaded")
+
 
 
 def stream_socket(ctx):
