@@ -85,6 +85,21 @@ impl PipeArray {
         *len
     }
 
+    /// [`leave_prefix`](Self::leave_prefix) for a prefix with a
+    /// round-robin cursor: `current` stays on the same pipe (which may be the
+    /// one moved into slot `i`; libzmq resets it to 0, which breaks a
+    /// multipart message in flight to another pipe), or wraps to 0 when it
+    /// falls off the end.
+    pub fn leave_prefix_keeping(&mut self, i: usize, len: &mut usize, current: &mut usize) {
+        self.leave_prefix(i, len);
+        if *current == *len {
+            *current = i;
+        }
+        if *current >= *len {
+            *current = 0;
+        }
+    }
+
     /// Removes `id` by moving the last pipe into its slot (callers first move
     /// it out of any prefix they maintain). Returns its former position.
     pub fn remove(&mut self, id: PipeId) -> Option<usize> {

@@ -44,14 +44,8 @@ impl Fq {
             if i == self.current && self.more {
                 self.more = false;
             }
-            self.active -= 1;
-            self.pipes.swap(i, self.active);
-            if self.current == self.active {
-                self.current = i;
-            }
-            if self.current >= self.active {
-                self.current = 0;
-            }
+            self.pipes
+                .leave_prefix_keeping(i, &mut self.active, &mut self.current);
         }
         self.pipes.remove(id);
     }

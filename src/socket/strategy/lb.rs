@@ -38,17 +38,8 @@ impl Lb {
             if i == self.current && self.more {
                 self.dropping = true;
             }
-            self.active -= 1;
-            self.pipes.swap(i, self.active);
-            // Keep `current` on the same pipe (it may have been the one moved
-            // into slot i); libzmq resets it to 0, which breaks a multipart
-            // message in flight to another pipe.
-            if self.current == self.active {
-                self.current = i;
-            }
-            if self.current >= self.active {
-                self.current = 0;
-            }
+            self.pipes
+                .leave_prefix_keeping(i, &mut self.active, &mut self.current);
         }
         self.pipes.remove(id);
     }
