@@ -17,6 +17,7 @@ pub struct Errno(pub i32);
 impl Errno {
     pub const EINVAL: Errno = Errno(libc::EINVAL);
     pub const EFAULT: Errno = Errno(libc::EFAULT);
+    pub const EACCES: Errno = Errno(libc::EACCES);
     pub const EAGAIN: Errno = Errno(libc::EAGAIN);
     pub const EINTR: Errno = Errno(libc::EINTR);
     pub const ENOMEM: Errno = Errno(libc::ENOMEM);

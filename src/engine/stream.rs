@@ -22,6 +22,28 @@ use std::time::Instant;
 /// Bytes encoded before a write is issued.
 pub(super) const OUT_BATCH: usize = 64 * 1024;
 
+/// The mechanism and credentials the socket's options select
+/// (ZMQ_MECHANISM with its role: ZMQ_PLAIN_SERVER / ZMQ_CURVE_SERVER).
+fn mechanism_config(opts: &Options) -> zmtp::MechanismConfig {
+    use crate::constants::{ZMQ_CURVE, ZMQ_PLAIN};
+    use zmtp::{MechanismConfig as M, SecretKeyBytes};
+    let secret = || SecretKeyBytes(opts.curve_secretkey.into());
+    match (opts.mechanism, opts.as_server()) {
+        (ZMQ_PLAIN, true) => M::PlainServer,
+        (ZMQ_PLAIN, false) => M::PlainClient {
+            username: opts.plain_username.as_bytes().to_vec(),
+            password: opts.plain_password.as_bytes().to_vec(),
+        },
+        (ZMQ_CURVE, true) => M::CurveServer { secret: secret() },
+        (ZMQ_CURVE, false) => M::CurveClient {
+            public: opts.curve_publickey,
+            secret: secret(),
+            server: opts.curve_serverkey,
+        },
+        _ => M::Null,
+    }
+}
+
 /// The connection's fd and protocol state.
 pub(super) struct Engine {
     pub fd: OwnedFd,
@@ -134,13 +156,15 @@ impl Engine {
         let cfg = zmtp::Config {
             socket_type: opts.socket_type,
             routing_id: opts.routing_id.clone(),
-            mechanism: zmtp::MechanismConfig::Null,
+            mechanism: mechanism_config(opts),
             maxmsgsize: opts.maxmsgsize,
             heartbeat_ivl_ms: opts.heartbeat_ivl,
             heartbeat_ttl_ms: opts.heartbeat_ttl,
             heartbeat_timeout_ms: opts.heartbeat_timeout,
             handshake_ivl_ms: opts.handshake_ivl,
             metadata: opts.metadata.clone(),
+            zap_domain: opts.zap_domain.as_bytes().to_vec(),
+            zap_enforce_domain: opts.zap_enforce_domain,
         };
         Zmtp::new(cfg, now)
     }

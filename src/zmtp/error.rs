@@ -36,6 +36,12 @@ pub enum Error {
     MsgSize,
     HandshakeTimeout,
     HeartbeatTimeout,
+    /// ZAP refused the peer (our handler's status 300/400/500), or the peer
+    /// sent ERROR with such a status: HANDSHAKE_FAILED_AUTH [code].
+    Auth(u32),
+    /// Failed with no protocol detail (HANDSHAKE_FAILED_NO_DETAIL [errno]):
+    /// e.g. EFAULT when ZAP is required and no handler is bound.
+    NoDetail(crate::error::Errno),
 }
 
 impl Error {
@@ -46,6 +52,8 @@ impl Error {
             Error::Protocol(_) | Error::WrongSocketType => Errno::EPROTO,
             Error::MsgSize => Errno::EMSGSIZE,
             Error::HandshakeTimeout | Error::HeartbeatTimeout => Errno::ETIMEDOUT,
+            Error::Auth(_) => Errno::EACCES,
+            Error::NoDetail(e) => *e,
         }
     }
 
@@ -62,9 +70,22 @@ impl Error {
                 | PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
                 | PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR),
             ) => Some(c),
+            // The security mechanisms' and ZAP's codes (0x10000002..,
+            // 0x11000001, 0x2000000x) are all reported where they occur.
+            Error::Protocol(c)
+                if c != PROTOCOL_ERROR_ZMTP_UNSPECIFIED
+                    && c != PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY =>
+            {
+                Some(c)
+            }
             _ => None,
         }
     }
+}
+
+/// A `ZMQ_PROTOCOL_ERROR_*` code as [`Error::Protocol`] carries it.
+pub const fn code(c: std::ffi::c_int) -> u32 {
+    c as u32
 }
 
 impl std::fmt::Display for Error {
@@ -75,6 +96,8 @@ impl std::fmt::Display for Error {
             Error::MsgSize => f.write_str("frame larger than ZMQ_MAXMSGSIZE"),
             Error::HandshakeTimeout => f.write_str("handshake timed out"),
             Error::HeartbeatTimeout => f.write_str("heartbeat timed out"),
+            Error::Auth(code) => write!(f, "authentication refused ({code})"),
+            Error::NoDetail(e) => write!(f, "handshake failed ({})", e.0),
         }
     }
 }

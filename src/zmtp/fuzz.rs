@@ -106,6 +106,7 @@ fn config(k: &Knobs, types: &[i32], mechanism: MechanismConfig) -> Config {
         heartbeat_timeout_ms: -1,
         handshake_ivl_ms: 30000,
         metadata: vec![("X-Fuzz".to_string(), b"1".to_vec())],
+        ..Config::default()
     }
 }
 

@@ -59,7 +59,8 @@ pub use error::{
 };
 pub use mechanism::{
     add_basic_properties, parse_properties, peer_type_ok, socket_type_from_name, socket_type_name,
-    Mechanism, MechanismConfig, MechanismStatus, Properties,
+    Cipher, Mechanism, MechanismConfig, MechanismStatus, Properties, SecretKeyBytes, ZapReply,
+    ZapRequest,
 };
 
 use std::sync::Arc;
@@ -116,6 +117,19 @@ pub struct Config {
     /// ZMQ_METADATA user properties ("X-..."), sent sorted after
     /// Socket-Type/Identity.
     pub metadata: Vec<(String, Vec<u8>)>,
+    /// ZMQ_ZAP_DOMAIN (empty: none). With NULL, a domain turns ZAP on.
+    pub zap_domain: Vec<u8>,
+    /// ZMQ_ZAP_ENFORCE_DOMAIN: no handler bound fails a handshake that
+    /// would otherwise go on without ZAP.
+    pub zap_enforce_domain: bool,
+}
+
+impl Config {
+    /// libzmq's `zap_enabled`: a security mechanism, or NULL with a ZAP
+    /// domain. ZMTP 1.0/2.0 peers (no mechanism) are then refused.
+    pub fn zap_enabled(&self) -> bool {
+        self.mechanism != MechanismConfig::Null || !self.zap_domain.is_empty()
+    }
 }
 
 impl Default for Config {
@@ -130,6 +144,8 @@ impl Default for Config {
             heartbeat_timeout_ms: -1,
             handshake_ivl_ms: 30000,
             metadata: Vec::new(),
+            zap_domain: Vec::new(),
+            zap_enforce_domain: false,
         }
     }
 }

@@ -100,37 +100,42 @@ pub fn add_basic_properties(cfg: &Config, out: &mut Vec<u8>) {
 ///
 /// libzmq accepts a list that ends right after a name or a value length; we
 /// do not (STYLE: never trust the peer).
-pub fn parse_properties(
-    ours: i32,
-    mut data: &[u8],
-    malformed_code: u32,
-) -> Result<Properties, Error> {
-    let malformed = Error::Protocol(malformed_code);
+pub fn parse_properties(ours: i32, data: &[u8], malformed_code: u32) -> Result<Properties, Error> {
+    let props = parse_metadata_list(data).ok_or(Error::Protocol(malformed_code))?;
+    for (name, value) in &props {
+        if name == "Socket-Type"
+            && !socket_type_from_name(value).is_some_and(|t| peer_type_ok(ours, t))
+        {
+            return Err(Error::WrongSocketType);
+        }
+    }
+    Ok(props)
+}
+
+/// The property list itself (also a ZAP reply's metadata frame): names in
+/// the order received, the first value of a repeated name kept; None if a
+/// property is truncated or a byte trails.
+pub fn parse_metadata_list(mut data: &[u8]) -> Option<Properties> {
     let mut props: Properties = Vec::new();
     while let Some((&name_len, rest)) = data.split_first() {
         let name_len = usize::from(name_len);
         if rest.len() < name_len + 4 {
-            return Err(malformed);
+            return None;
         }
         let (name, rest) = rest.split_at(name_len);
         let (vlen, rest) = rest.split_at(4);
         let vlen = u32::from_be_bytes([vlen[0], vlen[1], vlen[2], vlen[3]]) as usize;
         if rest.len() < vlen {
-            return Err(malformed);
+            return None;
         }
         let (value, rest) = rest.split_at(vlen);
         data = rest;
-        if name == b"Socket-Type"
-            && !socket_type_from_name(value).is_some_and(|t| peer_type_ok(ours, t))
-        {
-            return Err(Error::WrongSocketType);
-        }
         let name = String::from_utf8_lossy(name).into_owned();
         if !props.iter().any(|p| p.0 == name) {
             props.push((name, value.to_vec()));
         }
     }
-    Ok(props)
+    Some(props)
 }
 
 #[cfg(test)]

@@ -12,5 +12,7 @@
 #![allow(dead_code)]
 
 pub mod boxes;
+pub mod client;
 pub mod commands;
 pub mod keys;
+pub mod server;
