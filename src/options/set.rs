@@ -5,6 +5,7 @@ use super::{Options, GSSAPI_BUILT, SECURITY_BUILT, VMCI_BUILT};
 use super::{TcpAcceptFilter, CURVE_KEY_LEN, CURVE_KEY_Z85_LEN};
 use crate::constants::*;
 use crate::error::{Errno, Result};
+use crate::secret::Secret;
 use crate::z85;
 
 impl Options {
@@ -188,7 +189,7 @@ impl Options {
                     if option == ZMQ_PLAIN_USERNAME {
                         self.plain_username = text;
                     } else {
-                        self.plain_password = text;
+                        self.plain_password = Secret::new(text);
                     }
                     self.set_as_server(false);
                     self.mechanism = ZMQ_PLAIN;
@@ -211,7 +212,7 @@ impl Options {
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_CURVE_SECRETKEY => {
-                self.curve_secretkey = parse_curve_key(v)?;
+                self.curve_secretkey = Secret::new(parse_curve_key(v)?);
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_CURVE_SERVERKEY => {
