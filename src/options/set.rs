@@ -196,7 +196,12 @@ impl Options {
                 }
             },
             ZMQ_ZAP_DOMAIN => {
-                // libzmq's "relaxed" string: 1..=255 bytes, empty refused.
+                // libzmq's "allow empty relaxed" string: NULL with size 0
+                // clears it; otherwise 1..=255 bytes.
+                if value.is_none() {
+                    self.zap_domain.clear();
+                    return Ok(());
+                }
                 if v.is_empty() || v.len() > 255 {
                     return Err(Errno::EINVAL);
                 }
