@@ -338,6 +338,11 @@ impl Session {
             .engine
             .as_ref()
             .is_some_and(|e| !e.connecting && !e.ready);
+        let protocol_error = self
+            .engine
+            .as_ref()
+            .and_then(|e| e.zmtp.failure())
+            .is_some_and(zmtp::Error::is_protocol_error);
         if let (true, Kind::Connect(c)) = (in_handshake, &mut self.kind) {
             c.handshake_failed();
         }
@@ -352,6 +357,10 @@ impl Session {
         }
         match self.kind {
             Kind::Accepted => self.finish(r),
+            // A protocol error (a refused handshake, a ZAP denial, a
+            // malformed frame) ends a connecting session too: libzmq
+            // reconnects only after timeouts and I/O errors (Z10).
+            Kind::Connect(_) if protocol_error => self.finish(r),
             Kind::Connect(_) => {
                 if self.opts.immediate {
                     if let Some(mut p) = self.pipe.take() {

@@ -63,6 +63,12 @@ impl Error {
     /// errors, a malformed NULL READY or a peer ERROR. Timeouts during the
     /// handshake give HANDSHAKE_FAILED_NO_DETAIL instead (Z9), which the
     /// engine raises.
+    /// libzmq's `protocol_error` (as opposed to a timeout): the connecting
+    /// side does not reconnect after it (BEHAVIOUR Z10).
+    pub fn is_protocol_error(&self) -> bool {
+        !matches!(self, Error::HandshakeTimeout | Error::HeartbeatTimeout)
+    }
+
     pub fn handshake_failed_code(&self) -> Option<u32> {
         match *self {
             Error::Protocol(
