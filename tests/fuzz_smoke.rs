@@ -572,4 +572,25 @@ fn fuzz_smoke_plain_and_zap_seeds_reach_their_states() {
             assert_eq!(got, want, "{target}/{name}");
         }
     }
+    // Real libzmq 4.3.5 traffic (fuzz/capture/libzmq_plain.py): our side
+    // gets through the handshake with it, or sees its denial.
+    let read = |t: &str, n: &str| std::fs::read(corpus_dir(t).join(n)).unwrap();
+    let got = fuzz::handshake_outcome(
+        client.clone(),
+        false,
+        &read("plain_client", "libzmq-server"),
+    );
+    assert_eq!(got, ready);
+    let got = fuzz::handshake_outcome(client, false, &read("plain_client", "libzmq-denied"));
+    assert_eq!(got, failed(Error::Auth(400)));
+    let got = fuzz::handshake_with_zap(
+        MechanismConfig::PlainServer,
+        &read("plain_server", "libzmq-client"),
+    );
+    assert_eq!(got, ready);
+    let got = fuzz::handshake_with_zap(
+        MechanismConfig::Null,
+        &read("null_zap_server", "libzmq-dealer"),
+    );
+    assert_eq!(got, ready);
 }
