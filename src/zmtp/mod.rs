@@ -59,9 +59,9 @@ pub use error::{
 };
 pub use mechanism::zap;
 pub use mechanism::{
-    add_basic_properties, parse_properties, peer_type_ok, socket_type_from_name, socket_type_name,
-    Cipher, Mechanism, MechanismConfig, MechanismStatus, Properties, SecretKeyBytes, ZapReply,
-    ZapRequest,
+    add_basic_properties, curve_keypair_z85, curve_public_z85, parse_properties, peer_type_ok,
+    socket_type_from_name, socket_type_name, Cipher, Mechanism, MechanismConfig, MechanismStatus,
+    Properties, SecretKeyBytes, ZapReply, ZapRequest,
 };
 
 use std::sync::Arc;
