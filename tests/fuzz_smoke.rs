@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use zmq::msg::{flags, Msg};
-use zmq::zmtp::{fuzz, socket_types as st, Config, MechanismConfig, Zmtp};
+use zmq::zmtp::{fuzz, socket_types as st, zap, Config, MechanismConfig, Zmtp};
 
 // ---------------------------------------------------------- memory bound
 
@@ -84,11 +84,14 @@ const TIME_BOUND: Duration = Duration::from_secs(5);
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 4] = [
+const TARGETS: [(&str, Target); 7] = [
     ("frame_decoder", fuzz::frame_decoder),
     ("greeting", fuzz::greeting),
     ("null_client", null_client),
     ("null_server", null_server),
+    ("plain_client", fuzz::plain_client),
+    ("plain_server", fuzz::plain_server),
+    ("null_zap_server", fuzz::null_zap_server),
 ];
 
 fn null_client(d: &[u8]) {
@@ -132,21 +135,34 @@ fn take_out(z: &mut Zmtp) -> Vec<u8> {
 /// The bytes a real 3.x peer of type `theirs` sends to one of type `ours`:
 /// its greeting, READY and, after the handshake, `sample_msgs`.
 fn real_exchange(ours: i32, theirs: i32) -> Vec<u8> {
-    let now = Instant::now();
     let cfg = |t| Config {
         socket_type: t,
         routing_id: b"peer".to_vec(),
         ..Config::default()
     };
-    let (mut a, mut b) = (Zmtp::new(cfg(ours), now), Zmtp::new(cfg(theirs), now));
+    exchange(cfg(ours), cfg(theirs))
+}
+
+/// The bytes the `theirs` side sends in a handshake with `ours` (a ZAP
+/// request on either side answered 200 with a user id and metadata), then
+/// `sample_msgs`.
+fn exchange(ours: Config, theirs: Config) -> Vec<u8> {
+    let now = Instant::now();
+    let (mut a, mut b) = (Zmtp::new(ours, now), Zmtp::new(theirs, now));
+    let allow = zap::parse_reply(&fuzz::ZapKnob(0x30).reply_frames()).unwrap();
     let mut sent = Vec::new();
     for _ in 0..10 {
         let (oa, ob) = (take_out(&mut a), take_out(&mut b));
         sent.extend_from_slice(&ob);
         b.input(&oa);
         a.input(&ob);
-        while let Ok(Some(_)) = a.next_event(now) {}
-        while let Ok(Some(_)) = b.next_event(now) {}
+        for z in [&mut a, &mut b] {
+            while let Ok(Some(_)) = z.next_event(now) {}
+            if z.take_zap_request().is_some() {
+                z.zap_reply(Some(&allow));
+                while let Ok(Some(_)) = z.next_event(now) {}
+            }
+        }
     }
     assert!(a.is_ready() && b.is_ready(), "the seed exchange failed");
     for m in sample_msgs() {
@@ -154,6 +170,43 @@ fn real_exchange(ours: i32, theirs: i32) -> Vec<u8> {
     }
     sent.extend_from_slice(&take_out(&mut b));
     sent
+}
+
+/// A PLAIN client (`server` false) or server of socket type `t`, and
+/// NULL with a ZAP domain.
+fn plain(t: i32, server: bool) -> Config {
+    Config {
+        socket_type: t,
+        routing_id: b"peer".to_vec(),
+        mechanism: if server {
+            MechanismConfig::PlainServer
+        } else {
+            MechanismConfig::PlainClient {
+                username: b"admin".to_vec(),
+                password: b"secret".to_vec(),
+            }
+        },
+        ..Config::default()
+    }
+}
+
+fn null_with_domain(t: i32) -> Config {
+    Config {
+        socket_type: t,
+        zap_domain: b"global".to_vec(),
+        ..Config::default()
+    }
+}
+
+fn command(body: &[u8]) -> Vec<u8> {
+    fuzz::encode_frames((3, 0), &[msg(body, flags::COMMAND)])
+}
+
+/// Knob byte, ZAP byte (`fuzz::ZapKnob`), wire.
+fn with_knobs(knob: u8, zap: u8, wire: &[u8]) -> Vec<u8> {
+    let mut v = vec![knob, zap];
+    v.extend_from_slice(wire);
+    v
 }
 
 fn with_knob(knob: u8, wire: &[u8]) -> Vec<u8> {
@@ -222,6 +275,58 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
             v.push(("ready-bytewise-hb".into(), with_knob(1 << 3 | 0x80, after)));
             let err = fuzz::encode_frames((3, 0), &[msg(b"\x05ERROR\x06denied", flags::COMMAND)]);
             v.push(("error".into(), with_knob(7, &err)));
+        }
+        "plain_client" => {
+            // Knob type index 1: DEALER (the client), 3.1 greeting.
+            let full = exchange(plain(st::DEALER, false), plain(st::ROUTER, true));
+            let after = &full[64..];
+            v.push(("welcome-ready".into(), with_knob(1 << 3 | 7, after)));
+            v.push((
+                "welcome-ready-bytewise-hb".into(),
+                with_knob(1 << 3 | 0x80, after),
+            ));
+            v.push((
+                "error-400".into(),
+                with_knob(7, &command(b"\x05ERROR\x03400")),
+            ));
+            let mut w = command(b"\x07WELCOME");
+            w.extend_from_slice(&command(b"\x05ERROR\x03500"));
+            v.push(("welcome-error-500".into(), with_knob(1 << 3 | 3, &w)));
+        }
+        "plain_server" | "null_zap_server" => {
+            // Knob type index 1: ROUTER (the server), 3.1 greeting.
+            let full = if target == "plain_server" {
+                exchange(plain(st::ROUTER, true), plain(st::DEALER, false))
+            } else {
+                exchange(null_with_domain(st::ROUTER), null_with_domain(st::DEALER))
+            };
+            let after = &full[64..];
+            // ZAP bytes: 200 with user id and metadata, 300, 400, 500,
+            // no handler (allowed for NULL), no handler enforced, and
+            // replies the checks refuse.
+            for (name, zap) in [
+                ("allowed", 0x30),
+                ("temporary-300", 0x01),
+                ("denied-400", 0x02),
+                ("failed-500", 0x03),
+                ("no-handler", 0x04),
+                ("no-handler-enforced", 0x0C),
+                ("bad-status", 0x40),
+                ("bad-version", 0x80),
+                ("bad-metadata", 0xF0),
+            ] {
+                // 7-byte reads: the client's next command is not complete
+                // in the read that ends its HELLO (a real client waits for
+                // WELCOME), so the ZAP answer comes in between.
+                v.push((name.into(), with_knobs(1 << 3 | 3, zap, after)));
+            }
+            v.push((
+                "allowed-bytewise-hb".into(),
+                with_knobs(1 << 3 | 0x80, 0x30, after),
+            ));
+            // All in one read: what follows HELLO (or READY) is taken
+            // before the handler could answer.
+            v.push(("pipelined".into(), with_knobs(1 << 3 | 7, 0x30, after)));
         }
         _ => unreachable!(),
     }
@@ -359,6 +464,21 @@ fn fuzz_smoke_null_server() {
     smoke("null_server");
 }
 
+#[test]
+fn fuzz_smoke_plain_client() {
+    smoke("plain_client");
+}
+
+#[test]
+fn fuzz_smoke_plain_server() {
+    smoke("plain_server");
+}
+
+#[test]
+fn fuzz_smoke_null_zap_server() {
+    smoke("null_zap_server");
+}
+
 /// Long frames announcing sizes up to 2^64-1 with a few bytes of body, in
 /// every framing and read size: the storage never follows the announcement
 /// (1 MiB at most is allocated ahead of what arrives).
@@ -390,4 +510,87 @@ fn fuzz_smoke_announced_sizes_stay_bounded() {
             }
         }
     }
+}
+
+/// The PLAIN and ZAP seeds reach the states they are named after, so the
+/// fuzzer starts from every branch: Ready, each ZAP denial, no handler, a
+/// reply the checks refuse, the server's ERROR on the client side.
+#[test]
+fn fuzz_smoke_plain_and_zap_seeds_reach_their_states() {
+    use zmq::error::Errno;
+    use zmq::zmtp::Error;
+    let ready = fuzz::Outcome {
+        ready: true,
+        failure: None,
+    };
+    let failed = |e| fuzz::Outcome {
+        ready: false,
+        failure: Some(e),
+    };
+    // With heartbeats on, the harness's late timer ends a ready connection.
+    let ready_hb = fuzz::Outcome {
+        ready: true,
+        failure: Some(Error::HeartbeatTimeout),
+    };
+    let client = MechanismConfig::PlainClient {
+        username: b"admin".to_vec(),
+        password: b"secret".to_vec(),
+    };
+    for (name, input) in seeds("plain_client") {
+        let want = match name.as_str() {
+            "error-400" => failed(Error::Auth(400)),
+            "welcome-error-500" => failed(Error::Auth(500)),
+            n if n.ends_with("-hb") => ready_hb.clone(),
+            _ => ready.clone(),
+        };
+        let got = fuzz::handshake_outcome(client.clone(), false, &input);
+        assert_eq!(got, want, "plain_client/{name}");
+    }
+    let efault = Error::NoDetail(Errno::EFAULT);
+    for target in ["plain_server", "null_zap_server"] {
+        let plain = target == "plain_server";
+        let mechanism = if plain {
+            MechanismConfig::PlainServer
+        } else {
+            MechanismConfig::Null
+        };
+        for (name, input) in seeds(target) {
+            let want = match name.as_str() {
+                "temporary-300" => failed(Error::Auth(300)),
+                "denied-400" => failed(Error::Auth(400)),
+                "failed-500" => failed(Error::Auth(500)),
+                "no-handler" if plain => failed(efault.clone()),
+                "no-handler-enforced" => failed(efault.clone()),
+                "bad-status" => failed(Error::Protocol(0x2000_0004)),
+                "bad-version" => failed(Error::Protocol(0x2000_0003)),
+                "bad-metadata" => failed(Error::Protocol(0x2000_0005)),
+                "pipelined" => failed(Error::Protocol(0x1000_0001)),
+                n if n.ends_with("-hb") => ready_hb.clone(),
+                _ => ready.clone(),
+            };
+            let got = fuzz::handshake_with_zap(mechanism.clone(), &input);
+            assert_eq!(got, want, "{target}/{name}");
+        }
+    }
+    // Real libzmq 4.3.5 traffic (fuzz/capture/libzmq_plain.py): our side
+    // gets through the handshake with it, or sees its denial.
+    let read = |t: &str, n: &str| std::fs::read(corpus_dir(t).join(n)).unwrap();
+    let got = fuzz::handshake_outcome(
+        client.clone(),
+        false,
+        &read("plain_client", "libzmq-server"),
+    );
+    assert_eq!(got, ready);
+    let got = fuzz::handshake_outcome(client, false, &read("plain_client", "libzmq-denied"));
+    assert_eq!(got, failed(Error::Auth(400)));
+    let got = fuzz::handshake_with_zap(
+        MechanismConfig::PlainServer,
+        &read("plain_server", "libzmq-client"),
+    );
+    assert_eq!(got, ready);
+    let got = fuzz::handshake_with_zap(
+        MechanismConfig::Null,
+        &read("null_zap_server", "libzmq-dealer"),
+    );
+    assert_eq!(got, ready);
 }

@@ -16,7 +16,10 @@
 use std::time::{Duration, Instant};
 
 use super::codec::Framing;
-use super::{socket_types as st, Config, Event, MechanismConfig, Phase, Zmtp, IN_BATCH};
+use super::{
+    socket_types as st, zap, Config, Error, Event, MechanismConfig, Phase, ZapRequest, Zmtp,
+    IN_BATCH,
+};
 use crate::msg::Msg;
 
 /// Read sizes the knob byte picks from: byte by byte up to a full batch.
@@ -117,7 +120,7 @@ pub fn frame_decoder(data: &[u8]) {
     let version = [(1, 0), (2, 0), (3, 0), (3, 1)][k.ty % 4];
     let now = Instant::now();
     let z = Zmtp::ready_for_test(config(&k, &ALL_TYPES, MechanismConfig::Null), version, now);
-    drive(z, rest, k.read, now);
+    drive(z, rest, k.read, now, None);
 }
 
 /// A fresh connection fed raw bytes: the greeting and version detection
@@ -126,7 +129,7 @@ pub fn greeting(data: &[u8]) {
     let (k, rest) = knobs(data);
     let now = Instant::now();
     let z = Zmtp::new(config(&k, &ALL_TYPES, MechanismConfig::Null), now);
-    drive(z, rest, k.read, now);
+    drive(z, rest, k.read, now, None);
 }
 
 /// The security handshake of `mechanism`, we being the server side of it
@@ -135,6 +138,11 @@ pub fn greeting(data: &[u8]) {
 /// the peer's commands and what follows them. NULL has no roles: there the
 /// two sides differ in socket types and the peer's as-server bit.
 pub fn handshake(mechanism: MechanismConfig, as_server: bool, data: &[u8]) {
+    handshake_outcome(mechanism, as_server, data);
+}
+
+/// [`handshake`], telling how it ended (for tests of the seeds).
+pub fn handshake_outcome(mechanism: MechanismConfig, as_server: bool, data: &[u8]) -> Outcome {
     let (k, rest) = knobs(data);
     let types: &[i32] = if as_server {
         &SERVER_TYPES
@@ -145,7 +153,127 @@ pub fn handshake(mechanism: MechanismConfig, as_server: bool, data: &[u8]) {
     wire.extend_from_slice(rest);
     let now = Instant::now();
     let z = Zmtp::new(config(&k, types, mechanism), now);
-    drive(z, &wire, k.read, now);
+    Outcome::of(&drive(z, &wire, k.read, now, None))
+}
+
+/// How a driven connection ended: Ready or not, and why it died if it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub ready: bool,
+    pub failure: Option<Error>,
+}
+
+impl Outcome {
+    fn of(z: &Zmtp) -> Outcome {
+        Outcome {
+            ready: z.is_ready(),
+            failure: z.failure().cloned(),
+        }
+    }
+}
+
+// ------------------------------------------- PLAIN, and ZAP for any mechanism
+
+/// The PLAIN handshake, we the client: the input is the server's commands
+/// (WELCOME, READY or ERROR) and what follows them.
+pub fn plain_client(data: &[u8]) {
+    let mechanism = MechanismConfig::PlainClient {
+        username: b"admin".to_vec(),
+        password: b"secret".to_vec(),
+    };
+    handshake(mechanism, false, data)
+}
+
+/// The PLAIN handshake, we the server: the client's HELLO, INITIATE and
+/// what follows, the ZAP handler answering as the second input byte says
+/// ([`handshake_with_zap`]).
+pub fn plain_server(data: &[u8]) {
+    handshake_with_zap(MechanismConfig::PlainServer, data);
+}
+
+/// NULL with a ZAP domain, we a binding socket type: READY waits for the
+/// handler, which answers as the second input byte says.
+pub fn null_zap_server(data: &[u8]) {
+    handshake_with_zap(MechanismConfig::Null, data);
+}
+
+/// How the fuzzed ZAP handler answers, from one input byte: bits 0-1 the
+/// status (200, 300, 400, 500), bit 2 no handler bound, bit 3
+/// ZAP_ENFORCE_DOMAIN, bit 4 a user id, bit 5 metadata, bits 6-7 a reply
+/// that [`zap::parse_reply`] must refuse (a bad status code, a bad version,
+/// truncated metadata).
+#[derive(Clone, Copy, Debug)]
+pub struct ZapKnob(pub u8);
+
+impl ZapKnob {
+    fn enforce(self) -> bool {
+        self.0 & 0x08 != 0
+    }
+
+    /// The reply frames as the handler sends them (`(frame, more)`).
+    pub fn reply_frames(self) -> Vec<(Vec<u8>, bool)> {
+        let status: &[u8] = [b"200", b"300", b"400", b"500"][usize::from(self.0 & 3)];
+        let user: &[u8] = if self.0 & 0x10 != 0 { b"anna" } else { b"" };
+        let meta: &[u8] = if self.0 & 0x20 != 0 {
+            b"\x05X-Zap\x00\x00\x00\x01y"
+        } else {
+            b""
+        };
+        let mut f: Vec<&[u8]> = vec![
+            b"",
+            zap::VERSION,
+            zap::REQUEST_ID,
+            status,
+            b"OK",
+            user,
+            meta,
+        ];
+        match self.0 >> 6 {
+            1 => f[3] = b"201",
+            2 => f[1] = b"2.0",
+            3 => f[6] = b"\x05X-Za",
+            _ => {}
+        }
+        let n = f.len();
+        f.iter()
+            .enumerate()
+            .map(|(i, v)| (v.to_vec(), i + 1 < n))
+            .collect()
+    }
+
+    /// Answers `req` on `z` as the engine does: no handler, a checked
+    /// reply, or the failure of a malformed one.
+    fn answer(self, z: &mut Zmtp, req: &ZapRequest) {
+        // What the engine sends the handler.
+        let frames = req.frames(b"fuzz", b"127.0.0.1", b"");
+        assert_eq!(frames.len(), 7 + req.credentials.len());
+        if self.0 & 0x04 != 0 {
+            z.zap_reply(None);
+            return;
+        }
+        match zap::parse_reply(&self.reply_frames()) {
+            Ok(r) => z.zap_reply(Some(&r)),
+            Err(e) => z.zap_failed(e),
+        }
+    }
+}
+
+/// A server-side handshake of `mechanism` that asks ZAP (domain "fuzz"):
+/// the first input byte is the knob byte, the second a [`ZapKnob`], the
+/// rest the client's bytes after its greeting (prepended here).
+pub fn handshake_with_zap(mechanism: MechanismConfig, data: &[u8]) -> Outcome {
+    let (k, rest) = knobs(data);
+    let (zap, rest) = match rest.split_first() {
+        Some((&b, rest)) => (ZapKnob(b), rest),
+        None => (ZapKnob(0), rest),
+    };
+    let mut wire = peer_greeting(&mechanism, false, k.ty & 1 == 1);
+    wire.extend_from_slice(rest);
+    let mut cfg = config(&k, &SERVER_TYPES, mechanism);
+    cfg.zap_domain = b"fuzz".to_vec();
+    cfg.zap_enforce_domain = zap.enforce();
+    let now = Instant::now();
+    Outcome::of(&drive(Zmtp::new(cfg, now), &wire, k.read, now, Some(zap)))
 }
 
 /// A ZMTP 3.0 or 3.1 greeting for `mechanism`.
@@ -181,8 +309,10 @@ pub fn encode_frames(version: (u8, u8), msgs: &[Msg]) -> Vec<u8> {
 /// Feeds `data` in reads of at most `read` bytes, draining events, echoing
 /// frames and writing the output away after each; then fires the timers.
 /// Checks the contract of [`Zmtp::next_event`]: after an error every call
-/// gives the same error and [`Zmtp::failure`] tells it.
-fn drive(mut z: Zmtp, mut data: &[u8], read: usize, now: Instant) {
+/// gives the same error and [`Zmtp::failure`] tells it. With `zap`, a ZAP
+/// request is answered as [`ZapKnob`] says, as soon as it is due. Gives
+/// the connection back as it ended.
+fn drive(mut z: Zmtp, mut data: &[u8], read: usize, now: Instant, zap: Option<ZapKnob>) -> Zmtp {
     while !data.is_empty() {
         let buf = z.input_buf();
         assert!(buf.len() >= IN_BATCH.min(read), "input_buf too small");
@@ -190,8 +320,8 @@ fn drive(mut z: Zmtp, mut data: &[u8], read: usize, now: Instant) {
         buf[..n].copy_from_slice(&data[..n]);
         z.input_commit(n);
         data = &data[n..];
-        if !drain(&mut z, now, read) {
-            return;
+        if !drain(&mut z, now, read, zap) {
+            return z;
         }
         z.release_idle_input();
     }
@@ -201,10 +331,12 @@ fn drive(mut z: Zmtp, mut data: &[u8], read: usize, now: Instant) {
         let _ = z.on_timer(late);
     }
     write_out(&mut z, read);
+    z
 }
 
-/// Drains events; false once the connection is dead.
-fn drain(z: &mut Zmtp, now: Instant, read: usize) -> bool {
+/// Drains events (answering a ZAP request when `zap` says how); false once
+/// the connection is dead.
+fn drain(z: &mut Zmtp, now: Instant, read: usize, zap: Option<ZapKnob>) -> bool {
     loop {
         match z.next_event(now) {
             Ok(Some(Event::Ready(_))) => assert!(z.is_ready() && z.peer().is_some()),
@@ -212,7 +344,10 @@ fn drain(z: &mut Zmtp, now: Instant, read: usize) -> bool {
                 assert!(z.is_ready(), "a frame before Ready");
                 z.encode(&m);
             }
-            Ok(None) => break,
+            Ok(None) => match zap.and_then(|k| Some((k, z.take_zap_request()?))) {
+                Some((knob, req)) => knob.answer(z, &req),
+                None => break,
+            },
             Err(e) => {
                 assert_eq!(z.failure(), Some(&e));
                 assert_eq!(z.next_event(now).err(), Some(e.clone()));

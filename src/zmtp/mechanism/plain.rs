@@ -7,12 +7,16 @@
 //! 500) or not at all (300); the client reads such an ERROR as an
 //! authentication failure. PLAIN without a ZAP handler fails (EFAULT): there
 //! is no point in credentials nobody checks.
+//!
+//! libzmq 4.3's PLAIN spells ERROR differently from RFC 23 (see
+//! [`LIBZMQ_ERROR`]); we send its spelling, so that a libzmq client reports
+//! the denial as it does with a libzmq server, and read both.
 
 use zeroize::Zeroizing;
 
 use super::null::{error_reason, peer_error, ERROR};
 use super::properties::{add_basic_properties, parse_properties};
-use super::zap::{self, ZapReply, ZapRequest};
+use super::zap::{ZapReply, ZapRequest};
 use super::{Mechanism, MechanismConfig, MechanismStatus, Properties};
 use crate::constants::{
     ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA, ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO,
@@ -29,6 +33,20 @@ const HELLO: &[u8] = b"\x05HELLO";
 const WELCOME: &[u8] = b"\x07WELCOME";
 const INITIATE: &[u8] = b"\x08INITIATE";
 const READY: &[u8] = b"\x05READY";
+/// The ERROR command name of libzmq 4.3's PLAIN (`plain_common.hpp`): the C
+/// literal `"\x05ERROR"` reads as the escape `\x05E` (0x5E, '^') then
+/// "RROR", so its server sends, and its client only recognises, "^RROR"
+/// with no size byte before the reason length. A libzmq client takes an
+/// RFC ERROR for an unexpected command and reports no AUTH failure.
+const LIBZMQ_ERROR: &[u8] = b"\x5eRROR";
+
+/// The ERROR a PLAIN server sends for a ZAP status, as libzmq does.
+fn libzmq_error_command(status: u32) -> Vec<u8> {
+    let mut v = LIBZMQ_ERROR.to_vec();
+    v.push(3);
+    v.extend_from_slice(status.to_string().as_bytes());
+    v
+}
 
 fn protocol(c: std::ffi::c_int) -> Error {
     Error::Protocol(code(c))
@@ -135,7 +153,10 @@ impl Mechanism for PlainClient {
                 .map_err(|_| Error::Protocol(invalid))?;
             self.state = ClientState::Ready;
             Ok(())
-        } else if let Some(rest) = body.strip_prefix(ERROR) {
+        } else if let Some(rest) = body
+            .strip_prefix(ERROR)
+            .or_else(|| body.strip_prefix(LIBZMQ_ERROR))
+        {
             if !matches!(
                 self.state,
                 ClientState::WaitingWelcome | ClientState::WaitingReady
@@ -263,7 +284,7 @@ impl Mechanism for PlainServer {
             }
             ServerState::SendingError(status) => {
                 self.state = ServerState::Failed;
-                Some(zap::error_command(status))
+                Some(libzmq_error_command(status))
             }
             _ => None,
         }

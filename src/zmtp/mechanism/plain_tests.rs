@@ -154,7 +154,8 @@ fn zap_denials() {
         s.zap_reply(Some(&reply(code))).unwrap();
         assert_eq!(s.status(), MechanismStatus::Handshaking);
         let err = s.next_handshake_command().unwrap();
-        assert_eq!(err, format!("\x05ERROR\x03{code}").into_bytes());
+        // libzmq's spelling (LIBZMQ_ERROR).
+        assert_eq!(err, format!("^RROR\x03{code}").into_bytes());
         assert_eq!(s.next_handshake_command(), None);
         assert_eq!(s.status(), MechanismStatus::Error);
         assert_eq!(s.failure(), Error::Auth(code));
@@ -318,6 +319,14 @@ fn client_refuses_bad_or_early_commands() {
         welcomed().process_handshake_command(b"\x05READY\x0bSocket-Type\x00\x00\x00\x04PULL"),
         Err(invalid)
     );
+    // The RFC's ERROR is read as well as libzmq's.
+    let mut c = welcomed();
+    c.process_handshake_command(b"\x05ERROR\x03500").unwrap();
+    assert_eq!(c.failure(), Error::Auth(500));
+    assert_eq!(
+        welcomed().process_handshake_command(b"^RROR\x04500"),
+        Err(p(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR))
+    );
     // An ERROR whose reason is no ZAP code: a plain protocol failure.
     let mut c = welcomed();
     c.process_handshake_command(b"\x05ERROR\x06denied").unwrap();
@@ -343,4 +352,51 @@ fn long_credentials_are_cut_not_panicking() {
     s.process_handshake_command(&h).unwrap();
     let req = s.take_zap_request().unwrap();
     assert_eq!(req.credentials[0].len(), 255);
+}
+
+/// Commands captured from real libzmq 4.3.5 (pyzmq's bundled library, see
+/// fuzz/capture/libzmq_plain.py): a DEALER client admin/secret with no
+/// routing id, a ROUTER server.
+mod libzmq {
+    pub const HELLO: &[u8] = b"\x05HELLO\x05admin\x06secret";
+    pub const INITIATE: &[u8] =
+        b"\x08INITIATE\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x00";
+    pub const WELCOME: &[u8] = b"\x07WELCOME";
+    pub const READY: &[u8] =
+        b"\x05READY\x0bSocket-Type\x00\x00\x00\x06ROUTER\x08Identity\x00\x00\x00\x00";
+    /// Not RFC 23's "\x05ERROR": see LIBZMQ_ERROR.
+    pub const ERROR_400: &[u8] = b"\x5eRROR\x03400";
+}
+
+#[test]
+fn same_bytes_as_libzmq_both_ways() {
+    let mut cfg = client_cfg(DEALER, b"admin", b"secret");
+    cfg.routing_id.clear();
+    cfg.metadata.clear();
+    let mut c = PlainClient::new(&cfg);
+    let mut s = server(ROUTER);
+    assert_eq!(c.next_handshake_command().unwrap(), libzmq::HELLO);
+    // Our server takes libzmq's client commands…
+    s.process_handshake_command(libzmq::HELLO).unwrap();
+    s.take_zap_request().unwrap();
+    s.zap_reply(Some(&reply(200))).unwrap();
+    assert_eq!(s.next_handshake_command().unwrap(), libzmq::WELCOME);
+    s.process_handshake_command(libzmq::INITIATE).unwrap();
+    assert_eq!(s.next_handshake_command().unwrap(), libzmq::READY);
+    assert_eq!(s.status(), MechanismStatus::Ready);
+    // …and our client libzmq's server commands.
+    c.process_handshake_command(libzmq::WELCOME).unwrap();
+    assert_eq!(c.next_handshake_command().unwrap(), libzmq::INITIATE);
+    c.process_handshake_command(libzmq::READY).unwrap();
+    assert_eq!(c.status(), MechanismStatus::Ready);
+    // libzmq's denial.
+    let mut s = server(ROUTER);
+    s.process_handshake_command(libzmq::HELLO).unwrap();
+    s.take_zap_request().unwrap();
+    s.zap_reply(Some(&reply(400))).unwrap();
+    assert_eq!(s.next_handshake_command().unwrap(), libzmq::ERROR_400);
+    let mut c = client(DEALER);
+    c.next_handshake_command().unwrap();
+    c.process_handshake_command(libzmq::ERROR_400).unwrap();
+    assert_eq!(c.failure(), Error::Auth(400));
 }
