@@ -100,6 +100,16 @@ impl CurveClient {
         }
     }
 
+    /// A client whose transient pair is fixed (tests against captured
+    /// libzmq traffic).
+    #[cfg(test)]
+    pub(super) fn with_transient(cfg: &Config, transient: KeyPair) -> CurveClient {
+        CurveClient {
+            transient: Some(transient),
+            ..CurveClient::new(cfg)
+        }
+    }
+
     /// A command we cannot build (a low-order server key): the handshake
     /// fails with CRYPTOGRAPHIC, as libzmq's produce_hello/produce_initiate.
     fn fail_to_produce(&mut self) -> Option<Vec<u8>> {

@@ -15,4 +15,6 @@ pub mod keys;
 pub mod server;
 
 #[cfg(test)]
+mod captured;
+#[cfg(test)]
 mod handshake_tests;

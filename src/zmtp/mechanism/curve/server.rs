@@ -121,6 +121,17 @@ impl CurveServer {
         self
     }
 
+    /// A server that has sent WELCOME for `hello` with `cookie_key` (tests
+    /// against a captured libzmq INITIATE, whose cookie key is fixed).
+    #[cfg(test)]
+    pub(super) fn after_welcome(cfg: &Config, hello: Hello, cookie_key: BoxKey) -> CurveServer {
+        CurveServer {
+            state: State::WaitingForInitiate(hello, cookie_key),
+            transient: None,
+            ..CurveServer::new(cfg)
+        }
+    }
+
     fn process_hello(&mut self, body: &[u8]) -> Result<(), Error> {
         if !body.starts_with(HELLO) {
             return Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
