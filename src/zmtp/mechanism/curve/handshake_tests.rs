@@ -21,7 +21,7 @@ fn pair(z85: &[u8]) -> KeyPair {
 }
 
 fn secret(p: &KeyPair) -> SecretKeyBytes {
-    SecretKeyBytes((*p.secret.as_bytes()).into())
+    SecretKeyBytes::new(*p.secret.as_bytes())
 }
 
 fn client_cfg(ty: i32, server_public: [u8; 32]) -> Config {
@@ -302,7 +302,9 @@ fn server_refuses_hostile_commands_with_libzmq_codes() {
         *srv = t;
         cl.next_handshake_command().unwrap()
     };
-    let cases: Vec<(fn(&[u8], &[u8]) -> Vec<u8>, std::ffi::c_int)> = vec![
+    /// Makes a bad INITIATE from the genuine one and the HELLO.
+    type Tamper = fn(&[u8], &[u8]) -> Vec<u8>;
+    let cases: Vec<(Tamper, std::ffi::c_int)> = vec![
         (
             |i, _| i[..256].to_vec(),
             ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE,
