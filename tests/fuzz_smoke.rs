@@ -84,11 +84,13 @@ const TIME_BOUND: Duration = Duration::from_secs(5);
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 4] = [
+const TARGETS: [(&str, Target); 6] = [
     ("frame_decoder", fuzz::frame_decoder),
     ("greeting", fuzz::greeting),
     ("null_client", null_client),
     ("null_server", null_server),
+    ("curve_client", fuzz::curve_client),
+    ("curve_server", fuzz::curve_server),
 ];
 
 fn null_client(d: &[u8]) {
@@ -223,6 +225,9 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
             let err = fuzz::encode_frames((3, 0), &[msg(b"\x05ERROR\x06denied", flags::COMMAND)]);
             v.push(("error".into(), with_knob(7, &err)));
         }
+        // Real libzmq 4.3.5 traffic, recorded under the fixed keys.
+        "curve_client" => v = fuzz::curve_seeds(false),
+        "curve_server" => v = fuzz::curve_seeds(true),
         _ => unreachable!(),
     }
     v
@@ -357,6 +362,16 @@ fn fuzz_smoke_null_client() {
 #[test]
 fn fuzz_smoke_null_server() {
     smoke("null_server");
+}
+
+#[test]
+fn fuzz_smoke_curve_client() {
+    smoke("curve_client");
+}
+
+#[test]
+fn fuzz_smoke_curve_server() {
+    smoke("curve_server");
 }
 
 /// Long frames announcing sizes up to 2^64-1 with a few bytes of body, in

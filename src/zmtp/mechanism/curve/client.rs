@@ -100,9 +100,8 @@ impl CurveClient {
         }
     }
 
-    /// A client whose transient pair is fixed (tests against captured
-    /// libzmq traffic).
-    #[cfg(test)]
+    /// A client whose transient pair is fixed (tests and fuzz targets
+    /// replaying captured libzmq traffic).
     pub(super) fn with_transient(cfg: &Config, transient: KeyPair) -> CurveClient {
         CurveClient {
             transient: Some(transient),
