@@ -158,7 +158,7 @@ pub fn curve_server(data: &[u8]) {
     if data.first().is_some_and(|k| k & 0x80 != 0) {
         handshake(curve_fuzzing::server_config(), true, data)
     } else {
-        curve_fuzzing::server(data)
+        curve_fuzzing::server(data);
     }
 }
 
@@ -169,7 +169,7 @@ pub fn curve_client(data: &[u8]) {
     if data.first().is_some_and(|k| k & 0x80 != 0) {
         handshake(curve_fuzzing::client_config(), false, data)
     } else {
-        curve_fuzzing::client(data)
+        curve_fuzzing::client(data);
     }
 }
 

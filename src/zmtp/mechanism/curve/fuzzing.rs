@@ -100,8 +100,10 @@ fn zap_answer(knob: u8) -> Option<ZapReply> {
 }
 
 /// Runs `m` over the commands as the engine does; once Ready, every later
-/// command goes through the cipher and what opens is sealed back.
-fn drive(m: &mut dyn Mechanism, knob: u8, data: &[u8]) {
+/// command goes through the cipher and what opens is sealed back. Returns
+/// how many MESSAGEs opened.
+fn drive(m: &mut dyn Mechanism, knob: u8, data: &[u8]) -> usize {
+    let mut opened = 0;
     let flush = |m: &mut dyn Mechanism| while m.next_handshake_command().is_some() {};
     flush(m);
     let mut cipher: Option<Box<dyn Cipher>> = None;
@@ -110,21 +112,22 @@ fn drive(m: &mut dyn Mechanism, knob: u8, data: &[u8]) {
         if let Some(c) = cipher.as_mut() {
             match c.open(cmd) {
                 Ok((flags, body)) => {
+                    opened += 1;
                     out.clear();
                     assert!(c.seal(flags, &body, &mut out).is_ok());
                 }
-                Err(_) => return,
+                Err(_) => return opened,
             }
             continue;
         }
         if m.process_handshake_command(cmd).is_err() {
             assert_eq!(m.status(), MechanismStatus::Error);
-            return;
+            return opened;
         }
         flush(m);
         if let Some(_req) = m.take_zap_request() {
             if m.zap_reply(zap_answer(knob).as_ref()).is_err() {
-                return;
+                return opened;
             }
             flush(m);
         }
@@ -133,16 +136,18 @@ fn drive(m: &mut dyn Mechanism, knob: u8, data: &[u8]) {
                 cipher = m.take_cipher();
                 assert!(cipher.is_some(), "ready without a cipher");
             }
-            MechanismStatus::Error => return,
+            MechanismStatus::Error => return opened,
             MechanismStatus::Handshaking => {}
         }
     }
+    opened
 }
 
 /// We the CURVE server: the client's commands (HELLO, INITIATE, MESSAGEs).
-pub fn server(data: &[u8]) {
+/// Returns how many MESSAGEs opened.
+pub fn server(data: &[u8]) -> usize {
     let Some((&knob, rest)) = data.split_first() else {
-        return;
+        return 0;
     };
     let cfg = config(
         knob,
@@ -150,14 +155,14 @@ pub fn server(data: &[u8]) {
         [st::ROUTER, st::REP, st::PULL, st::PAIR],
     );
     let mut m = CurveServer::with_cookie_key(&cfg, BoxKey::secret(&COOKIE_KEY));
-    drive(&mut m, knob, rest);
+    drive(&mut m, knob, rest)
 }
 
 /// We the CURVE client: the server's commands (WELCOME, READY or ERROR,
-/// MESSAGEs).
-pub fn client(data: &[u8]) {
+/// MESSAGEs). Returns how many MESSAGEs opened.
+pub fn client(data: &[u8]) -> usize {
     let Some((&knob, rest)) = data.split_first() else {
-        return;
+        return 0;
     };
     let cfg = config(
         knob,
@@ -167,7 +172,7 @@ pub fn client(data: &[u8]) {
     let transient =
         KeyPair::from_secret(SecretKey::from_bytes(std::array::from_fn(|i| 2 + i as u8)));
     let mut m = CurveClient::with_transient(&cfg, transient);
-    drive(&mut m, knob, rest);
+    drive(&mut m, knob, rest)
 }
 
 fn record(out: &mut Vec<u8>, cmd: &[u8]) {
@@ -212,7 +217,10 @@ pub fn seeds(server_side: bool) -> Vec<(String, Vec<u8>)> {
         ] {
             v.push((format!("libzmq-{name}"), [&[knob][..], &wire].concat()));
         }
-        v.push(("libzmq-enforced".into(), [&[0x0C][..], &wire].concat()));
+        // ENFORCE without a domain (ZAP not asked), and with one (no
+        // handler: refused).
+        v.push(("libzmq-enforced".into(), [&[0x04][..], &wire].concat()));
+        v.push(("libzmq-enforced-domain".into(), [&[0x0C][..], &wire].concat()));
         // Whole-connection mode (knob bit 7, see zmtp::fuzz): HELLO as a
         // ZMTP command frame after the greeting the harness prepends.
         v.push((
@@ -241,4 +249,38 @@ pub fn seeds(server_side: bool) -> Vec<(String, Vec<u8>)> {
         ));
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seeds reach where they should: past the handshake and into
+    /// MESSAGE traffic unless ZAP refuses.
+    #[test]
+    fn seeds_get_as_far_as_they_should() {
+        let opened = |server_side: bool, name: &str| {
+            let (_, input) = seeds(server_side)
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .unwrap();
+            if server_side {
+                server(&input)
+            } else {
+                client(&input)
+            }
+        };
+        assert_eq!(opened(true, "libzmq-zap-none"), 3);
+        assert_eq!(opened(true, "libzmq-zap-200"), 3);
+        assert_eq!(opened(true, "libzmq-enforced"), 3);
+        assert_eq!(opened(true, "libzmq-enforced-domain"), 0);
+        assert_eq!(opened(true, "libzmq-zap-300"), 0);
+        assert_eq!(opened(true, "libzmq-zap-400"), 0);
+        assert_eq!(opened(false, "libzmq-pair"), 2);
+        assert_eq!(opened(false, "libzmq-error"), 0);
+        // Knob bits 4-5 pick REP: the DEALER client is still accepted.
+        let (_, mut input) = seeds(true).swap_remove(0);
+        input[0] |= 0x10;
+        assert_eq!(server(&input), 3);
+    }
 }
