@@ -32,7 +32,7 @@ fn handshake(client: &KeyPair, server: &KeyPair, metadata: &[u8]) -> Done {
 
     let s_t = KeyPair::generate();
     let cookie_key = BoxKey::random_secret();
-    let welcome = encode_welcome(&server.secret, &h.client_transient, &s_t, &cookie_key).unwrap();
+    let welcome = encode_welcome(&h, &s_t, &cookie_key);
     assert_eq!(welcome.len(), WELCOME_LEN);
     drop(s_t); // the server forgets s'; the cookie carries it
     let w = decode_welcome(&welcome, &c_t.secret, &server.public).unwrap();
@@ -192,6 +192,7 @@ fn malformed_commands_are_refused_by_size_and_name() {
     );
     let h = Hello {
         client_transient: c_t.public,
+        key: BoxKey::random_secret(),
     };
     let initiate = [&b"\x08INITIATE"[..], &[0; INITIATE_MIN_LEN - 10]].concat();
     assert_eq!(
@@ -240,7 +241,7 @@ fn initiate_must_match_its_hello_cookie_and_server() {
     .unwrap();
     let s_t = KeyPair::generate();
     let cookie_key = BoxKey::random_secret();
-    let welcome = encode_welcome(&server.secret, &c_t.public, &s_t, &cookie_key).unwrap();
+    let welcome = encode_welcome(&h, &s_t, &cookie_key);
     let w = decode_welcome(&welcome, &c_t.secret, &server.public).unwrap();
     // WELCOME opens only for this client transient key.
     assert!(decode_welcome(&welcome, &KeyPair::generate().secret, &server.public).is_err());
@@ -258,6 +259,7 @@ fn initiate_must_match_its_hello_cookie_and_server() {
     // The cookie replayed on a connection whose HELLO had another C'.
     let other_hello = Hello {
         client_transient: KeyPair::generate().public,
+        key: BoxKey::random_secret(),
     };
     assert_eq!(
         decode_initiate(&good, &server, &other_hello, &cookie_key).err(),

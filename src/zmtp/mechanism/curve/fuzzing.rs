@@ -220,7 +220,10 @@ pub fn seeds(server_side: bool) -> Vec<(String, Vec<u8>)> {
         // ENFORCE without a domain (ZAP not asked), and with one (no
         // handler: refused).
         v.push(("libzmq-enforced".into(), [&[0x04][..], &wire].concat()));
-        v.push(("libzmq-enforced-domain".into(), [&[0x0C][..], &wire].concat()));
+        v.push((
+            "libzmq-enforced-domain".into(),
+            [&[0x0C][..], &wire].concat(),
+        ));
         // Whole-connection mode (knob bit 7, see zmtp::fuzz): HELLO as a
         // ZMTP command frame after the greeting the harness prepends.
         v.push((

@@ -163,27 +163,10 @@ impl CurveServer {
 
     fn produce_welcome(&mut self, hello: Hello) -> Option<Vec<u8>> {
         let cookie_key = self.cookie_key.take()?;
-        let welcome = self.transient.take().and_then(|t| {
-            encode_welcome(
-                &self.permanent.secret,
-                &hello.client_transient,
-                &t,
-                &cookie_key,
-            )
-            .ok()
-        });
-        match welcome {
-            Some(w) => {
-                self.state = State::WaitingForInitiate(hello, cookie_key);
-                Some(w)
-            }
-            None => {
-                // Unreachable after a HELLO that opened; fail, never panic.
-                self.failure = protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
-                self.state = State::Failed;
-                None
-            }
-        }
+        // The transient pair is dropped here: the cookie carries s'.
+        let welcome = encode_welcome(&hello, &self.transient.take()?, &cookie_key);
+        self.state = State::WaitingForInitiate(hello, cookie_key);
+        Some(welcome)
     }
 
     fn process_initiate(
