@@ -272,7 +272,7 @@ bench-ab: bench-build
 # A single allocation over 16 MiB counts as a crash (a peer's announced size
 # must never be trusted). Logs: target/fuzz-logs/<target>.log.
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS ?= frame_decoder greeting null_client null_server plain_client plain_server null_zap_server
+FUZZ_TARGETS ?= frame_decoder greeting null_client null_server plain_client plain_server null_zap_server curve_client curve_server
 FUZZ_ARGS ?= -max_len=16384 -timeout=5 -rss_limit_mb=512 -malloc_limit_mb=16
 fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

@@ -84,7 +84,7 @@ const TIME_BOUND: Duration = Duration::from_secs(5);
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 7] = [
+const TARGETS: [(&str, Target); 9] = [
     ("frame_decoder", fuzz::frame_decoder),
     ("greeting", fuzz::greeting),
     ("null_client", null_client),
@@ -92,6 +92,8 @@ const TARGETS: [(&str, Target); 7] = [
     ("plain_client", fuzz::plain_client),
     ("plain_server", fuzz::plain_server),
     ("null_zap_server", fuzz::null_zap_server),
+    ("curve_client", fuzz::curve_client),
+    ("curve_server", fuzz::curve_server),
 ];
 
 fn null_client(d: &[u8]) {
@@ -328,6 +330,9 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
             // before the handler could answer.
             v.push(("pipelined".into(), with_knobs(1 << 3 | 7, 0x30, after)));
         }
+        // Real libzmq 4.3.5 traffic, recorded under the fixed keys.
+        "curve_client" => v = fuzz::curve_seeds(false),
+        "curve_server" => v = fuzz::curve_seeds(true),
         _ => unreachable!(),
     }
     v
@@ -477,6 +482,16 @@ fn fuzz_smoke_plain_server() {
 #[test]
 fn fuzz_smoke_null_zap_server() {
     smoke("null_zap_server");
+}
+
+#[test]
+fn fuzz_smoke_curve_client() {
+    smoke("curve_client");
+}
+
+#[test]
+fn fuzz_smoke_curve_server() {
+    smoke("curve_server");
 }
 
 /// Long frames announcing sizes up to 2^64-1 with a few bytes of body, in

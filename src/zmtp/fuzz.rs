@@ -16,6 +16,7 @@
 use std::time::{Duration, Instant};
 
 use super::codec::Framing;
+use super::mechanism::curve_fuzzing;
 use super::{
     socket_types as st, zap, Config, Error, Event, MechanismConfig, Phase, ZapRequest, Zmtp,
     IN_BATCH,
@@ -274,6 +275,36 @@ pub fn handshake_with_zap(mechanism: MechanismConfig, data: &[u8]) -> Outcome {
     cfg.zap_enforce_domain = zap.enforce();
     let now = Instant::now();
     Outcome::of(&drive(Zmtp::new(cfg, now), &wire, k.read, now, Some(zap)))
+}
+
+/// CURVE, we the server, with fixed keys. Knob bit 7 set: a whole
+/// connection (greeting, framing, then the handshake) as [`handshake`];
+/// clear: the mechanism and its MESSAGE cipher alone, fed length-prefixed
+/// commands, with a fixed cookie key so that recorded INITIATEs and
+/// MESSAGEs open (see `mechanism::curve::fuzzing`).
+pub fn curve_server(data: &[u8]) {
+    if data.first().is_some_and(|k| k & 0x80 != 0) {
+        handshake(curve_fuzzing::server_config(), true, data)
+    } else {
+        curve_fuzzing::server(data);
+    }
+}
+
+/// CURVE, we the client, with fixed keys (and, knob bit 7 clear, a fixed
+/// transient key, so that a recorded libzmq WELCOME, READY and MESSAGEs
+/// open). As [`curve_server`] otherwise.
+pub fn curve_client(data: &[u8]) {
+    if data.first().is_some_and(|k| k & 0x80 != 0) {
+        handshake(curve_fuzzing::client_config(), false, data)
+    } else {
+        curve_fuzzing::client(data);
+    }
+}
+
+/// Seed inputs for [`curve_server`] (`server`) or [`curve_client`], from
+/// real libzmq 4.3.5 traffic.
+pub fn curve_seeds(server: bool) -> Vec<(String, Vec<u8>)> {
+    curve_fuzzing::seeds(server)
 }
 
 /// A ZMTP 3.0 or 3.1 greeting for `mechanism`.

@@ -19,6 +19,7 @@ pub use properties::{
 
 use super::error::{Error, PROTOCOL_ERROR_ZMTP_UNSPECIFIED};
 use super::Config;
+pub(crate) use curve::fuzzing as curve_fuzzing;
 pub use curve::keys::{curve_keypair_z85, curve_public_z85};
 pub use zap::{ZapReply, ZapRequest};
 

@@ -15,7 +15,7 @@ use super::super::{Cipher, Mechanism, MechanismConfig, MechanismStatus, Properti
 use super::boxes::{BoxKey, RecvNonce, SendNonce, MESSAGE_C_PREFIX, MESSAGE_S_PREFIX};
 use super::cipher::CurveCipher;
 use super::commands::{
-    decode_ready, decode_welcome, encode_hello, encode_initiate, CommandError, Welcome,
+    decode_ready, decode_welcome_under, encode_hello_under, encode_initiate, CommandError, Welcome,
     READY_MIN_LEN,
 };
 use super::keys::{KeyPair, PublicKey, SecretKey};
@@ -53,6 +53,8 @@ pub(crate) struct CurveClient {
     server: PublicKey,
     /// Our transient pair (C', c'): dropped once INITIATE is out.
     transient: Option<KeyPair>,
+    /// The key of C' and S: boxes HELLO, opens WELCOME.
+    hello_key: Option<BoxKey>,
     /// The key of C' and S' for INITIATE, READY and MESSAGE.
     session: Option<BoxKey>,
     send: SendNonce,
@@ -92,11 +94,21 @@ impl CurveClient {
             },
             server: PublicKey(server),
             transient: Some(KeyPair::generate()),
+            hello_key: None,
             session: None,
             send: SendNonce::new(1),
             recv_floor: 0,
             peer: Vec::new(),
             failure: protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED),
+        }
+    }
+
+    /// A client whose transient pair is fixed (tests and fuzz targets
+    /// replaying captured libzmq traffic).
+    pub(super) fn with_transient(cfg: &Config, transient: KeyPair) -> CurveClient {
+        CurveClient {
+            transient: Some(transient),
+            ..CurveClient::new(cfg)
         }
     }
 
@@ -112,8 +124,10 @@ impl CurveClient {
         let (Some(t), Ok(n)) = (&self.transient, self.send.take()) else {
             return self.fail_to_produce();
         };
-        match encode_hello(t, &self.server, n) {
-            Ok(hello) => {
+        match BoxKey::shared(&self.server, &t.secret) {
+            Ok(key) => {
+                let hello = encode_hello_under(&key, &t.public, n);
+                self.hello_key = Some(key);
                 self.state = State::ExpectWelcome;
                 Some(hello)
             }
@@ -149,7 +163,8 @@ impl CurveClient {
     fn process_welcome(&mut self, body: &[u8]) -> Result<(), Error> {
         let crypto = || protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
         let t = self.transient.as_ref().ok_or_else(crypto)?;
-        let welcome = decode_welcome(body, &t.secret, &self.server).map_err(|_| crypto())?;
+        let key = self.hello_key.take().ok_or_else(crypto)?;
+        let welcome = decode_welcome_under(body, &key).map_err(|_| crypto())?;
         let session = BoxKey::shared(&welcome.server_transient, &t.secret).map_err(|_| crypto())?;
         self.session = Some(session);
         self.state = State::SendInitiate(Box::new(welcome));

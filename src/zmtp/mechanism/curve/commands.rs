@@ -84,24 +84,34 @@ fn tail_at(b: &[u8], at: usize) -> [u8; 16] {
     t
 }
 
-/// Client: HELLO from its transient pair to the server's permanent key.
+/// Client: HELLO from its transient pair to the server's permanent key
+/// (tests; the client keeps the key, see [`encode_hello_under`]).
+#[cfg(test)]
 pub fn encode_hello(client_transient: &KeyPair, server: &PublicKey, nonce: u64) -> Result<Vec<u8>> {
     let key = BoxKey::shared(server, &client_transient.secret)?;
+    Ok(encode_hello_under(&key, &client_transient.public, nonce))
+}
+
+/// [`encode_hello`] with the key of C' and S already computed (the client
+/// keeps it to open WELCOME: one X25519 less per handshake).
+pub fn encode_hello_under(key: &BoxKey, client_transient: &PublicKey, nonce: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(HELLO_LEN);
     out.extend_from_slice(HELLO);
     out.extend_from_slice(&[1, 0]);
     out.extend_from_slice(&[0; 72]);
-    out.extend_from_slice(client_transient.public.as_bytes());
+    out.extend_from_slice(client_transient.as_bytes());
     out.extend_from_slice(&nonce.to_be_bytes());
     key.seal_into(&short_nonce(HELLO_PREFIX, nonce), &[0; 64], &mut out);
-    Ok(out)
+    out
 }
 
 /// What the server learns from a valid HELLO.
-#[derive(Debug)]
 pub struct Hello {
     /// The client's transient public key C'.
     pub client_transient: PublicKey,
+    /// The key of C' and our permanent key S, which boxes WELCOME (kept:
+    /// one X25519 less per handshake).
+    pub key: BoxKey,
 }
 
 /// Server: checks a HELLO's size, version and signature box.
@@ -117,17 +127,17 @@ pub fn decode_hello(body: &[u8], server: &SecretKey) -> Result<Hello> {
         return Err(CommandError::Cryptographic);
     }
     // libzmq does not relate HELLO's nonce to INITIATE's; neither do we.
-    Ok(Hello { client_transient })
+    Ok(Hello {
+        client_transient,
+        key,
+    })
 }
 
-/// Server: WELCOME carrying a fresh transient key S' and the cookie that
-/// holds C' and s' under `cookie_key`. The server keeps only `cookie_key`.
-pub fn encode_welcome(
-    server: &SecretKey,
-    client_transient: &PublicKey,
-    server_transient: &KeyPair,
-    cookie_key: &BoxKey,
-) -> Result<Vec<u8>> {
+/// Server: WELCOME, boxed for `hello`'s C', carrying a fresh transient key
+/// S' and the cookie that holds C' and s' under `cookie_key`. The server
+/// keeps only `cookie_key`.
+pub fn encode_welcome(hello: &Hello, server_transient: &KeyPair, cookie_key: &BoxKey) -> Vec<u8> {
+    let client_transient = &hello.client_transient;
     let mut plain = Zeroizing::new(Vec::with_capacity(KEY_LEN + COOKIE_LEN));
     plain.extend_from_slice(server_transient.public.as_bytes());
     let cookie_tail = random_long_tail();
@@ -141,13 +151,14 @@ pub fn encode_welcome(
         &mut plain,
     );
 
-    let key = BoxKey::shared(client_transient, server)?;
     let tail = random_long_tail();
     let mut out = Vec::with_capacity(WELCOME_LEN);
     out.extend_from_slice(WELCOME);
     out.extend_from_slice(&tail);
-    key.seal_into(&long_nonce(WELCOME_PREFIX, &tail), &plain, &mut out);
-    Ok(out)
+    hello
+        .key
+        .seal_into(&long_nonce(WELCOME_PREFIX, &tail), &plain, &mut out);
+    out
 }
 
 /// What the client learns from a valid WELCOME.
@@ -158,7 +169,9 @@ pub struct Welcome {
     pub cookie: [u8; COOKIE_LEN],
 }
 
-/// Client: opens WELCOME with its transient secret and the server's key.
+/// Client: opens WELCOME with its transient secret and the server's key
+/// (tests; the client keeps the key, see [`decode_welcome_under`]).
+#[cfg(test)]
 pub fn decode_welcome(
     body: &[u8],
     client_transient: &SecretKey,
@@ -167,7 +180,14 @@ pub fn decode_welcome(
     if body.len() != WELCOME_LEN || !body.starts_with(WELCOME) {
         return Err(CommandError::Malformed);
     }
-    let key = BoxKey::shared(server, client_transient)?;
+    decode_welcome_under(body, &BoxKey::shared(server, client_transient)?)
+}
+
+/// [`decode_welcome`] with the key of C' and S that boxed HELLO.
+pub fn decode_welcome_under(body: &[u8], key: &BoxKey) -> Result<Welcome> {
+    if body.len() != WELCOME_LEN || !body.starts_with(WELCOME) {
+        return Err(CommandError::Malformed);
+    }
     let plain = key.open(&long_nonce(WELCOME_PREFIX, &tail_at(body, 8)), &body[24..])?;
     let mut cookie = [0u8; COOKIE_LEN];
     cookie.copy_from_slice(&plain[KEY_LEN..]);

@@ -65,6 +65,10 @@ pub(crate) struct CurveServer {
     /// Our transient pair (S', s'): generated per connection, dropped once
     /// WELCOME carries s' in the cookie.
     transient: Option<KeyPair>,
+    /// This connection's cookie key, drawn fresh for it (libzmq draws one
+    /// per WELCOME too); moved into the state when WELCOME goes out and
+    /// dropped (wiped) once INITIATE is checked.
+    cookie_key: Option<BoxKey>,
     /// The key of C' and s' for READY and MESSAGE.
     session: Option<BoxKey>,
     send: SendNonce,
@@ -97,6 +101,7 @@ impl CurveServer {
             metadata,
             permanent: KeyPair::from_secret(SecretKey::from_bytes(secret)),
             transient: Some(KeyPair::generate()),
+            cookie_key: Some(BoxKey::random_secret()),
             session: None,
             send: SendNonce::new(1),
             recv_floor: 0,
@@ -121,6 +126,26 @@ impl CurveServer {
         self
     }
 
+    /// A server whose cookie key is fixed (the fuzz targets, so that
+    /// recorded INITIATEs open).
+    pub(super) fn with_cookie_key(cfg: &Config, cookie_key: BoxKey) -> CurveServer {
+        CurveServer {
+            cookie_key: Some(cookie_key),
+            ..CurveServer::new(cfg)
+        }
+    }
+
+    /// A server that has sent WELCOME for `hello` with `cookie_key` (tests
+    /// against a captured libzmq INITIATE, whose cookie key is fixed).
+    #[cfg(test)]
+    pub(super) fn after_welcome(cfg: &Config, hello: Hello, cookie_key: BoxKey) -> CurveServer {
+        CurveServer {
+            state: State::WaitingForInitiate(hello, cookie_key),
+            transient: None,
+            ..CurveServer::new(cfg)
+        }
+    }
+
     fn process_hello(&mut self, body: &[u8]) -> Result<(), Error> {
         if !body.starts_with(HELLO) {
             return Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
@@ -137,30 +162,11 @@ impl CurveServer {
     }
 
     fn produce_welcome(&mut self, hello: Hello) -> Option<Vec<u8>> {
-        // A fresh cookie key for every connection (libzmq draws one per
-        // WELCOME too); it lives until INITIATE is checked.
-        let cookie_key = BoxKey::random_secret();
-        let welcome = self.transient.take().and_then(|t| {
-            encode_welcome(
-                &self.permanent.secret,
-                &hello.client_transient,
-                &t,
-                &cookie_key,
-            )
-            .ok()
-        });
-        match welcome {
-            Some(w) => {
-                self.state = State::WaitingForInitiate(hello, cookie_key);
-                Some(w)
-            }
-            None => {
-                // Unreachable after a HELLO that opened; fail, never panic.
-                self.failure = protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
-                self.state = State::Failed;
-                None
-            }
-        }
+        let cookie_key = self.cookie_key.take()?;
+        // The transient pair is dropped here: the cookie carries s'.
+        let welcome = encode_welcome(&hello, &self.transient.take()?, &cookie_key);
+        self.state = State::WaitingForInitiate(hello, cookie_key);
+        Some(welcome)
     }
 
     fn process_initiate(
