@@ -1,0 +1,261 @@
+"""PLAIN and CURVE between our library (the C peer) and real libzmq (the PyPI
+pyzmq wheel), in both directions, with the ZAP handler on the server's side:
+pyzmq's ThreadAuthenticator when their side serves, a handler thread inside
+the peer's process (peer.c zap-plain:/zap-curve:) when ours serves.
+
+For each direction: an accepted client talks (and the server's messages
+carry the handler's User-Id); a refused client (wrong password, unknown key)
+gets HANDSHAKE_FAILED_AUTH 400 and nothing is ever delivered either way; a
+CURVE client with the wrong server key fails the handshake (the server
+raises HANDSHAKE_FAILED_PROTOCOL ZMTP_CRYPTOGRAPHIC); CURVE without any
+handler (Stonehouse) lets every client in."""
+
+import os
+
+import pytest
+import zmq
+import zmq.auth
+from zmq.auth.thread import ThreadAuthenticator
+from zmq.utils.monitor import recv_monitor_message
+
+TIMEOUT_MS = 10000
+AUTH = zmq.EVENT_HANDSHAKE_FAILED_AUTH
+PROTOCOL = zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+CRYPTOGRAPHIC = zmq.PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+
+
+def zsocket(ctx, kind):
+    s = ctx.socket(kind)
+    s.setsockopt(zmq.RCVTIMEO, TIMEOUT_MS)
+    s.setsockopt(zmq.SNDTIMEO, TIMEOUT_MS)
+    s.setsockopt(zmq.LINGER, 0)
+    return s
+
+
+class Monitor:
+    """A monitor on one of their sockets, started before bind/connect."""
+
+    count = 0
+
+    def __init__(self, ctx, sock):
+        Monitor.count += 1
+        endpoint = f"inproc://security-monitor-{Monitor.count}"
+        sock.monitor(endpoint, zmq.EVENT_ALL)
+        self.sock = sock
+        self.pair = zsocket(ctx, zmq.PAIR)
+        self.pair.connect(endpoint)
+
+    def wait(self, event, peer):
+        """Skips other events until `event`; returns its value."""
+        while True:
+            if not self.pair.poll(TIMEOUT_MS):
+                raise AssertionError(peer._failure(f"no monitor event {event:#x} on their side"))
+            e = recv_monitor_message(self.pair)
+            if e["event"] == event:
+                return e["value"]
+
+    def close(self):
+        self.sock.disable_monitor()
+        self.pair.close()
+
+
+@pytest.fixture
+def keys(tmp_path):
+    """CURVE keys: the server's, an allowed client's, a stranger's; the
+    allowed client's public key is the only certificate in `allowed`."""
+    allowed = tmp_path / "allowed"
+    others = tmp_path / "others"
+    allowed.mkdir()
+    others.mkdir()
+    _, client_secret_file = zmq.auth.create_certificates(str(allowed), "client")
+    _, stranger_secret_file = zmq.auth.create_certificates(str(others), "stranger")
+    for f in os.listdir(allowed):
+        if f.endswith(".key_secret"):
+            os.rename(allowed / f, others / f)
+    client = zmq.auth.load_certificate(str(others / os.path.basename(client_secret_file)))
+    stranger = zmq.auth.load_certificate(stranger_secret_file)
+    server = zmq.curve_keypair()
+    wrong = zmq.curve_keypair()
+    return {
+        "server": server,
+        "client": client,
+        "stranger": stranger,
+        "wrong": wrong,
+        "allowed_dir": str(allowed),
+    }
+
+
+def z(key):
+    return key.decode() if isinstance(key, bytes) else key
+
+
+@pytest.fixture
+def authenticator(ctx):
+    started = []
+
+    def start():
+        auth = ThreadAuthenticator(ctx)
+        auth.start()
+        started.append(auth)
+        return auth
+
+    yield start
+    for a in started:
+        a.stop()
+
+
+def finish(peer, *socks):
+    peer.finish()
+    for s in socks:
+        s.close()
+
+
+# ------------------------------------------------ our client, their server
+
+
+def their_server(ctx, mechanism, keys, authenticator, with_auth=True):
+    server = zsocket(ctx, zmq.REP)
+    if with_auth:
+        auth = authenticator()
+        if mechanism == "PLAIN":
+            auth.configure_plain(domain="*", passwords={"admin": "secret"})
+        else:
+            auth.configure_curve(domain="*", location=keys["allowed_dir"])
+    if mechanism == "PLAIN":
+        server.plain_server = True
+    else:
+        server.curve_server = True
+        server.curve_secretkey = keys["server"][1]
+    mon = Monitor(ctx, server)
+    port = server.bind_to_random_port("tcp://127.0.0.1")
+    return server, mon, f"tcp://127.0.0.1:{port}"
+
+
+def our_client_steps(mechanism, keys, case):
+    if mechanism == "PLAIN":
+        return ["plain:admin:" + ("wrong" if case == "refused" else "secret")]
+    pub, sec = keys["stranger" if case == "refused" else "client"]
+    serverkey = keys["wrong" if case == "wrong-server-key" else "server"][0]
+    return [f"curve-serverkey:{z(serverkey)}", f"curve-public:{z(pub)}", f"curve-secret:{z(sec)}"]
+
+
+CLIENT_CASES = [
+    ("PLAIN", "accepted"),
+    ("PLAIN", "refused"),
+    ("CURVE", "accepted"),
+    ("CURVE", "refused"),
+    ("CURVE", "wrong-server-key"),
+    ("CURVE", "no-handler"),
+]
+
+
+@pytest.mark.parametrize(
+    "mechanism,case", CLIENT_CASES, ids=[f"{m}-{c}" for m, c in CLIENT_CASES]
+)
+def test_our_client_their_server(mechanism, case, peers, ctx, keys, authenticator):
+    server, mon, endpoint = their_server(
+        ctx, mechanism, keys, authenticator, with_auth=case != "no-handler"
+    )
+    steps = our_client_steps(mechanism, keys, case)
+    name = f"our {mechanism} client, their server: {case}"
+    if case in ("accepted", "no-handler"):
+        peer = peers(["REQ", "connect", endpoint] + steps + ["s:hello", "r:world"], name)
+        peer.check_lib()
+        msg = server.recv(copy=False)
+        assert msg.bytes == b"hello"
+        if case == "accepted":
+            want = "admin" if mechanism == "PLAIN" else z(keys["client"][0])
+            assert msg.get("User-Id") == want
+        server.send(b"world")
+    elif case == "refused":
+        peer = peers(
+            ["REQ", "connect", endpoint] + steps + ["s:hello", f"event:{AUTH}:400", "none:300"],
+            name,
+        )
+        peer.check_lib()
+        assert mon.wait(AUTH, peer) == 400
+    else:  # wrong server key
+        peer = peers(
+            ["REQ", "connect", endpoint]
+            + steps
+            + ["s:hello", f"event:{zmq.EVENT_DISCONNECTED}", "none:300"],
+            name,
+        )
+        peer.check_lib()
+        assert mon.wait(PROTOCOL, peer) == CRYPTOGRAPHIC
+    peer.finish()
+    if case in ("refused", "wrong-server-key"):
+        assert not server.poll(200), "their server received a refused client's request"
+    mon.close()
+    server.close()
+
+
+# ------------------------------------------------ their client, our server
+
+
+def our_server_steps(mechanism, keys, case):
+    if mechanism == "PLAIN":
+        return ["plain-server", "zap-plain:admin:secret"]
+    steps = ["curve-server", f"curve-secret:{z(keys['server'][1])}"]
+    if case != "no-handler":
+        steps.append(f"zap-curve:{z(keys['client'][0])}")
+    return steps
+
+
+def their_client(ctx, mechanism, keys, case, endpoint):
+    client = zsocket(ctx, zmq.REQ)
+    if mechanism == "PLAIN":
+        client.plain_username = b"admin"
+        client.plain_password = b"wrong" if case == "refused" else b"secret"
+    else:
+        pub, sec = keys["stranger" if case == "refused" else "client"]
+        client.curve_publickey = pub
+        client.curve_secretkey = sec
+        client.curve_serverkey = keys["wrong" if case == "wrong-server-key" else "server"][0]
+    mon = Monitor(ctx, client)
+    client.connect(endpoint)
+    return client, mon
+
+
+SERVER_CASES = CLIENT_CASES
+
+
+@pytest.mark.parametrize(
+    "mechanism,case", SERVER_CASES, ids=[f"{m}-{c}" for m, c in SERVER_CASES]
+)
+def test_their_client_our_server(mechanism, case, peers, ctx, keys):
+    steps = our_server_steps(mechanism, keys, case)
+    name = f"their {mechanism} client, our server: {case}"
+    if case in ("accepted", "no-handler"):
+        want = "admin" if mechanism == "PLAIN" else "curve-client"
+        check = [] if case == "no-handler" else [f"userid:{want}"]
+        peer = peers(["REP", "bind", "tcp://127.0.0.1:*"] + steps + ["r:hello"] + check + ["s:world"], name)
+    elif case == "refused":
+        peer = peers(
+            ["REP", "bind", "tcp://127.0.0.1:*"] + steps + [f"event:{AUTH}:400", "none:300"], name
+        )
+    else:  # wrong server key
+        peer = peers(
+            ["REP", "bind", "tcp://127.0.0.1:*"]
+            + steps
+            + [f"event:{PROTOCOL}:{CRYPTOGRAPHIC}", "none:300"],
+            name,
+        )
+    peer.check_lib()
+    endpoint = peer.expect_line("READY ")
+    client, mon = their_client(ctx, mechanism, keys, case, endpoint)
+    client.send(b"hello")
+    if case in ("accepted", "no-handler"):
+        try:
+            assert client.recv() == b"world"
+        except zmq.Again:
+            raise AssertionError(peer._failure("their client got no reply"))
+    elif case == "refused":
+        assert mon.wait(AUTH, peer) == 400
+    else:
+        mon.wait(zmq.EVENT_DISCONNECTED, peer)
+    peer.finish()
+    if case in ("refused", "wrong-server-key"):
+        assert not client.poll(200), "a refused client received a reply"
+    mon.close()
+    client.close()
