@@ -34,6 +34,7 @@ pub use get::{write_getsockopt, write_optval, write_optval_exact};
 pub use set::{parse_curve_key, parse_plain_credential};
 
 use crate::constants::{ZMQ_DEALER, ZMQ_ROUTER, ZMQ_STREAM, ZMQ_SUB, ZMQ_XSUB};
+use crate::secret::Secret;
 use crate::transport::SockOpts;
 
 /// PLAIN, CURVE and ZAP (ZAP_DOMAIN) are implemented. While false, their
@@ -121,10 +122,10 @@ pub struct Options {
     /// GSSAPI_SERVICE_PRINCIPAL. Which role applies depends on `mechanism`.
     pub plain_server: bool,
     pub plain_username: String,
-    pub plain_password: String,
+    pub plain_password: Secret<String>,
     pub curve_server: bool,
     pub curve_publickey: [u8; 32],
-    pub curve_secretkey: [u8; 32],
+    pub curve_secretkey: Secret<[u8; 32]>,
     pub curve_serverkey: [u8; 32],
     pub gssapi_server: bool,
     pub gssapi_plaintext: bool,
@@ -250,10 +251,10 @@ impl Options {
             mechanism: 0,
             plain_server: false,
             plain_username: String::new(),
-            plain_password: String::new(),
+            plain_password: Secret::default(),
             curve_server: false,
             curve_publickey: [0; 32],
-            curve_secretkey: [0; 32],
+            curve_secretkey: Secret::default(),
             curve_serverkey: [0; 32],
             gssapi_server: false,
             gssapi_plaintext: false,

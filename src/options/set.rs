@@ -5,6 +5,7 @@ use super::{Options, GSSAPI_BUILT, SECURITY_BUILT, VMCI_BUILT};
 use super::{TcpAcceptFilter, CURVE_KEY_LEN, CURVE_KEY_Z85_LEN};
 use crate::constants::*;
 use crate::error::{Errno, Result};
+use crate::secret::Secret;
 use crate::z85;
 
 impl Options {
@@ -188,14 +189,19 @@ impl Options {
                     if option == ZMQ_PLAIN_USERNAME {
                         self.plain_username = text;
                     } else {
-                        self.plain_password = text;
+                        self.plain_password = Secret::new(text);
                     }
                     self.set_as_server(false);
                     self.mechanism = ZMQ_PLAIN;
                 }
             },
             ZMQ_ZAP_DOMAIN => {
-                // libzmq's "relaxed" string: 1..=255 bytes, empty refused.
+                // libzmq's "allow empty relaxed" string: NULL with size 0
+                // clears it; otherwise 1..=255 bytes.
+                if value.is_none() {
+                    self.zap_domain.clear();
+                    return Ok(());
+                }
                 if v.is_empty() || v.len() > 255 {
                     return Err(Errno::EINVAL);
                 }
@@ -211,7 +217,7 @@ impl Options {
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_CURVE_SECRETKEY => {
-                self.curve_secretkey = parse_curve_key(v)?;
+                self.curve_secretkey = Secret::new(parse_curve_key(v)?);
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_CURVE_SERVERKEY => {

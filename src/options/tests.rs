@@ -618,7 +618,7 @@ fn curve_rules_when_enabled() {
     let mut with_nul = public.as_bytes().to_vec();
     with_nul.push(0);
     assert_eq!(o.set_security(ZMQ_CURVE_SECRETKEY, Some(&with_nul)), Ok(()));
-    assert_eq!(o.curve_secretkey, raw);
+    assert_eq!(*o.curve_secretkey, raw);
     assert!(o.as_server());
     assert_eq!(o.set_security(ZMQ_CURVE_SERVERKEY, Some(&raw)), Ok(()));
     assert_eq!(o.curve_serverkey, raw);
