@@ -32,6 +32,7 @@ static void pair_open (pair_t *p, void *ctx, const char *domain, int enforce)
     p->ctx = ctx;
     p->server = test_socket (ctx, ZMQ_DEALER);
     p->client = test_socket (ctx, ZMQ_DEALER);
+    set_int (p->client, ZMQ_RECONNECT_IVL, 20);
     CHECK_RC (zmq_setsockopt (p->server, ZMQ_ROUTING_ID, "SRV", 3));
     if (domain)
         CHECK_RC (zmq_setsockopt (p->server, ZMQ_ZAP_DOMAIN, domain,
@@ -118,9 +119,9 @@ static void denied (const char *status, int code)
     SEND_STR (p.client, "hello", 0);
     CHECK_EQ (mon_wait (p.smon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH), code);
     CHECK_EQ (mon_wait (p.cmon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH), code);
+    no_retry_after_auth (p.cmon, &zap);
     CHECK_NOTHING (p.server, 200);
-    CHECK (zap_requests (&zap) >= 1);
-
+    
     pair_close (&p);
     zap_stop (&zap);
     term_ctx (ctx);

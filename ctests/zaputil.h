@@ -213,6 +213,29 @@ static TU_UNUSED uint32_t mon_wait_at (const char *file, int line, void *m,
 }
 #define mon_wait(m, event) mon_wait_at (__FILE__, __LINE__, m, event)
 
+/* After a client's HANDSHAKE_FAILED_AUTH: libzmq ends the connecting
+ * session on this protocol error (BEHAVIOUR Z10) instead of reconnecting,
+ * so DISCONNECTED is the last event (with RECONNECT_IVL 20 ms, 300 ms is
+ * many retry intervals) and the handler was asked once. */
+static TU_UNUSED void no_retry_after_auth_at (const char *file, int line,
+                                              void *cmon, zap_t *z)
+{
+    mon_event_t e;
+    if (!mon_read (cmon, &e, TEST_TIMEOUT_MS))
+        tu_fail (file, line, "no DISCONNECTED after HANDSHAKE_FAILED_AUTH");
+    if (e.event != ZMQ_EVENT_DISCONNECTED)
+        tu_fail (file, line, "event 0x%x (value %u) after AUTH, expected "
+                 "DISCONNECTED", e.event, e.value);
+    if (mon_read (cmon, &e, 300))
+        tu_fail (file, line, "the refused client went on: event 0x%x (value "
+                 "%u)", e.event, e.value);
+    if (zap_requests (z) != 1)
+        tu_fail (file, line, "the handler was asked %d times, expected 1",
+                 zap_requests (z));
+}
+#define no_retry_after_auth(cmon, z)                                           \
+    no_retry_after_auth_at (__FILE__, __LINE__, cmon, z)
+
 /* Nothing arrives on s within ms. */
 #define CHECK_NOTHING(s, ms) CHECK (!poll_socket ((s), ZMQ_POLLIN, (ms)))
 
