@@ -44,7 +44,7 @@ pub unsafe extern "C" fn zmq_version(major_: *mut c_int, minor_: *mut c_int, pat
 
 /// Capabilities this library provides.
 fn has(capability: &str) -> bool {
-    matches!(capability, "ipc")
+    matches!(capability, "ipc" | "curve")
 }
 
 /// Returns 1 if the library supports `capability_` ("ipc", "pgm", "tipc",
@@ -361,7 +361,8 @@ mod tests {
             );
             assert_eq!(zmq_has(c"ipc".as_ptr()), 1);
             assert_eq!(zmq_has(c"tcp".as_ptr()), 0);
-            assert_eq!(zmq_has(c"curve".as_ptr()), 0);
+            assert_eq!(zmq_has(c"curve".as_ptr()), 1);
+            assert_eq!(zmq_has(c"gssapi".as_ptr()), 0);
             assert_eq!(zmq_has(std::ptr::null()), 0);
         }
     }

@@ -14,8 +14,6 @@
 //! - integers need exactly `size_of::<i32>()` bytes, AFFINITY and MAXMSGSIZE 8;
 //! - unknown options, write-only options on read, and options of transports
 //!   that are not built (WSS, NORM, VMCI) give EINVAL;
-//! - the security options whose mechanism is not built yet give ENOTSUP on
-//!   write (see [`SECURITY_BUILT`]); they read back their defaults;
 //! - the GSSAPI options give EINVAL on write and read, as in a libzmq built
 //!   without GSSAPI (the PyPI wheel's; `zmq_has("gssapi")` is 0).
 //!
@@ -37,10 +35,6 @@ use crate::constants::{ZMQ_DEALER, ZMQ_ROUTER, ZMQ_STREAM, ZMQ_SUB, ZMQ_XSUB};
 use crate::secret::Secret;
 use crate::transport::SockOpts;
 
-/// PLAIN, CURVE and ZAP (ZAP_DOMAIN) are implemented. While false, their
-/// setters return ENOTSUP; the validation below is complete and tested, so
-/// enabling them is this one switch.
-pub const SECURITY_BUILT: bool = false;
 /// GSSAPI is implemented (never planned so far). While false its options
 /// are unknown (EINVAL on set and get), as in libzmq built without it.
 pub const GSSAPI_BUILT: bool = false;
