@@ -27,6 +27,8 @@
  *                 with U and P, 400 for anything else
  *   zap-curve:Z   a ZAP handler: 200 (User-Id "curve-client") for CURVE
  *                 with the client key Z (Z85), 400 for anything else
+ *   zap-allow / zap-deny   a ZAP handler answering every request 200 (User-Id
+ *                 "anyone") / 400
  * Frame tokens: "@empty" = 0 bytes, "@big" = 1 MiB pattern, else literal.
  *
  * Prints "LIB <path>" (the libzmq mapped into this process), then
@@ -261,6 +263,7 @@ static void waitsync (void *s, const char *topic)
 static const char *zap_user, *zap_password;
 static unsigned char zap_key[32];
 static int zap_key_set;
+static int zap_all; /* 1: allow every request, 2: deny every request */
 
 static int zap_frame_is (zmq_msg_t *m, const void *data, size_t len)
 {
@@ -287,7 +290,10 @@ static void *zap_handler (void *handler)
         }
         if (n < 6)
             fail ("ZAP request of %d frames", n);
-        if (zap_user) {
+        if (zap_all) {
+            ok = zap_all == 1;
+            user_id = "anyone";
+        } else if (zap_user) {
             ok = n == 8 && zap_frame_is (&req[5], "PLAIN", 5)
                  && zap_frame_is (&req[6], zap_user, strlen (zap_user))
                  && zap_frame_is (&req[7], zap_password, strlen (zap_password));
@@ -358,6 +364,9 @@ static int security_step (void *ctx, void *s, char *step)
         *colon = 0;
         zap_user = step + 10;
         zap_password = colon + 1;
+        start_zap (ctx);
+    } else if (strcmp (step, "zap-allow") == 0 || strcmp (step, "zap-deny") == 0) {
+        zap_all = strcmp (step, "zap-allow") == 0 ? 1 : 2;
         start_zap (ctx);
     } else if (strncmp (step, "zap-curve:", 10) == 0) {
         if (!zmq_z85_decode (zap_key, step + 10))

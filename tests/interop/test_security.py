@@ -1,4 +1,4 @@
-"""PLAIN and CURVE between our library (the C peer) and real libzmq (the PyPI
+"""NULL with ZAP, PLAIN and CURVE between our library (the C peer) and real libzmq (the PyPI
 pyzmq wheel), in both directions, with the ZAP handler on the server's side:
 pyzmq's ThreadAuthenticator when their side serves, a handler thread inside
 the peer's process (peer.c zap-plain:/zap-curve:) when ours serves.
@@ -113,17 +113,22 @@ def finish(peer, *socks):
 # ------------------------------------------------ our client, their server
 
 
-def their_server(ctx, mechanism, keys, authenticator, with_auth=True):
+def their_server(ctx, mechanism, keys, authenticator, with_auth=True, deny=False):
     server = zsocket(ctx, zmq.REP)
     if with_auth:
         auth = authenticator()
-        if mechanism == "PLAIN":
+        if mechanism == "NULL":
+            # pyzmq's authenticator judges NULL clients by address only
+            if deny:
+                auth.deny("127.0.0.1")
+            server.zap_domain = b"test"
+        elif mechanism == "PLAIN":
             auth.configure_plain(domain="*", passwords={"admin": "secret"})
         else:
             auth.configure_curve(domain="*", location=keys["allowed_dir"])
     if mechanism == "PLAIN":
         server.plain_server = True
-    else:
+    elif mechanism == "CURVE":
         server.curve_server = True
         server.curve_secretkey = keys["server"][1]
     mon = Monitor(ctx, server)
@@ -132,6 +137,8 @@ def their_server(ctx, mechanism, keys, authenticator, with_auth=True):
 
 
 def our_client_steps(mechanism, keys, case):
+    if mechanism == "NULL":
+        return []
     if mechanism == "PLAIN":
         return ["plain:admin:" + ("wrong" if case == "refused" else "secret")]
     pub, sec = keys["stranger" if case == "refused" else "client"]
@@ -140,6 +147,8 @@ def our_client_steps(mechanism, keys, case):
 
 
 CLIENT_CASES = [
+    ("NULL", "accepted"),
+    ("NULL", "refused"),
     ("PLAIN", "accepted"),
     ("PLAIN", "refused"),
     ("CURVE", "accepted"),
@@ -154,7 +163,7 @@ CLIENT_CASES = [
 )
 def test_our_client_their_server(mechanism, case, peers, ctx, keys, authenticator):
     server, mon, endpoint = their_server(
-        ctx, mechanism, keys, authenticator, with_auth=case != "no-handler"
+        ctx, mechanism, keys, authenticator, with_auth=case != "no-handler", deny=case == "refused"
     )
     steps = our_client_steps(mechanism, keys, case)
     name = f"our {mechanism} client, their server: {case}"
@@ -163,7 +172,7 @@ def test_our_client_their_server(mechanism, case, peers, ctx, keys, authenticato
         peer.check_lib()
         msg = server.recv(copy=False)
         assert msg.bytes == b"hello"
-        if case == "accepted":
+        if case == "accepted" and mechanism != "NULL":
             want = "admin" if mechanism == "PLAIN" else z(keys["client"][0])
             assert msg.get("User-Id") == want
         server.send(b"world")
@@ -194,6 +203,8 @@ def test_our_client_their_server(mechanism, case, peers, ctx, keys, authenticato
 
 
 def our_server_steps(mechanism, keys, case):
+    if mechanism == "NULL":
+        return ["zap-domain:test", "zap-deny" if case == "refused" else "zap-allow"]
     if mechanism == "PLAIN":
         return ["plain-server", "zap-plain:admin:secret"]
     steps = ["curve-server", f"curve-secret:{z(keys['server'][1])}"]
@@ -204,7 +215,9 @@ def our_server_steps(mechanism, keys, case):
 
 def their_client(ctx, mechanism, keys, case, endpoint):
     client = zsocket(ctx, zmq.REQ)
-    if mechanism == "PLAIN":
+    if mechanism == "NULL":
+        pass
+    elif mechanism == "PLAIN":
         client.plain_username = b"admin"
         client.plain_password = b"wrong" if case == "refused" else b"secret"
     else:
@@ -227,7 +240,7 @@ def test_their_client_our_server(mechanism, case, peers, ctx, keys):
     steps = our_server_steps(mechanism, keys, case)
     name = f"their {mechanism} client, our server: {case}"
     if case in ("accepted", "no-handler"):
-        want = "admin" if mechanism == "PLAIN" else "curve-client"
+        want = {"NULL": "anyone", "PLAIN": "admin", "CURVE": "curve-client"}[mechanism]
         check = [] if case == "no-handler" else [f"userid:{want}"]
         peer = peers(["REP", "bind", "tcp://127.0.0.1:*"] + steps + ["r:hello"] + check + ["s:world"], name)
     elif case == "refused":
