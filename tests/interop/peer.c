@@ -17,6 +17,9 @@
  *   event:E:V     wait for monitor event number E with value V (event:E: any
  *                 value; other events are skipped); the socket is monitored from before bind/connect
  *                 when any event: step is given
+ *   idle:MS       do nothing for MS ms (heartbeats keep running)
+ *   hb:IVL:TIMEOUT  ZMQ_HEARTBEAT_IVL and ZMQ_HEARTBEAT_TIMEOUT in ms
+ *                 (applied before bind/connect)
  * Security (applied before bind/connect):
  *   plain-server  ZMQ_PLAIN_SERVER = 1
  *   plain:U:P     ZMQ_PLAIN_USERNAME U, ZMQ_PLAIN_PASSWORD P
@@ -49,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BIG_SIZE (1024 * 1024)
@@ -259,6 +263,8 @@ static void waitsync (void *s, const char *topic)
 
 /* ------------------------------------------------------------- security */
 
+static void set_int (void *s, int opt, int val);
+
 /* The ZAP handler's policy: PLAIN user/password, or a CURVE client key. */
 static const char *zap_user, *zap_password;
 static unsigned char zap_key[32];
@@ -339,7 +345,10 @@ static int security_step (void *ctx, void *s, char *step)
 {
     int one = 1;
     char *colon;
-    if (strcmp (step, "plain-server") == 0) {
+    if (strncmp (step, "hb:", 3) == 0 && (colon = strchr (step + 3, ':')) != NULL) {
+        set_int (s, ZMQ_HEARTBEAT_IVL, atoi (step + 3));
+        set_int (s, ZMQ_HEARTBEAT_TIMEOUT, atoi (colon + 1));
+    } else if (strcmp (step, "plain-server") == 0) {
         if (zmq_setsockopt (s, ZMQ_PLAIN_SERVER, &one, sizeof one) != 0)
             fail ("PLAIN_SERVER: %s", zmq_strerror (errno));
     } else if (strcmp (step, "curve-server") == 0) {
@@ -537,6 +546,13 @@ int main (int argc, char **argv)
         } else if (strncmp (step, "userid:", 7) == 0) {
             if (strcmp (last_user_id, step + 7) != 0)
                 fail ("User-Id \"%s\"", last_user_id);
+        } else if (strncmp (step, "idle:", 5) == 0) {
+            int ms = atoi (step + 5);
+            struct timespec ts;
+            ts.tv_sec = ms / 1000;
+            ts.tv_nsec = (long) (ms % 1000) * 1000000L;
+            while (nanosleep (&ts, &ts) == -1 && errno == EINTR) {
+            }
         } else if (strncmp (step, "none:", 5) == 0) {
             expect_none (s, atoi (step + 5));
         } else if (strncmp (step, "event:", 6) == 0) {

@@ -11,6 +11,7 @@ raises HANDSHAKE_FAILED_PROTOCOL ZMTP_CRYPTOGRAPHIC); CURVE without any
 handler (Stonehouse) lets every client in."""
 
 import os
+import time
 
 import pytest
 import zmq
@@ -272,3 +273,183 @@ def test_their_client_our_server(mechanism, case, peers, ctx, keys):
         assert not client.poll(200), "a refused client received a reply"
     mon.close()
     client.close()
+
+
+# ------------------------------------------- the CURVE data path, both ways
+
+BIG = bytes(i % 251 for i in range(1 << 20))
+HB = ["hb:50:400"]  # PING/PONG inside the box every 50 ms; 400 ms to answer
+
+
+def token(frame):
+    if frame == b"":
+        return "@empty"
+    if frame == BIG:
+        return "@big"
+    return frame.decode()
+
+
+# (sender, frames): "c" = the DEALER client, "s" = the ROUTER server
+CURVE_TALK = [
+    ("c", [b"hello"]),
+    ("s", [b"world"]),
+    ("c", [b"multi", b"", b"part"]),
+    ("s", [BIG]),
+    ("c", [BIG]),
+    ("s", [b""]),
+    ("idle", None),  # the peer waits 700 ms: only heartbeats cross
+    ("c", [b"after", b"idle"]),
+    ("s", [b"bye"]),
+]
+DEALER_ID = b"curve-dealer"
+
+
+def curve_server_opts(sock, keys):
+    sock.curve_server = True
+    sock.curve_secretkey = keys["server"][1]
+
+
+def curve_client_opts(sock, keys):
+    sock.curve_publickey, sock.curve_secretkey = keys["client"]
+    sock.curve_serverkey = keys["server"][0]
+
+
+def heartbeats(sock):
+    sock.setsockopt(zmq.HEARTBEAT_IVL, 50)
+    sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, 400)
+
+
+def one_connection(mon):
+    """Their side made one connection only: a PING/PONG or a frame that did
+    not open would have closed it, and a reconnect shows as a second
+    HANDSHAKE_SUCCEEDED."""
+    events = []
+    while mon.pair.poll(0):
+        events.append(recv_monitor_message(mon.pair)["event"])
+    assert events.count(zmq.EVENT_HANDSHAKE_SUCCEEDED) == 1, events
+
+
+@pytest.mark.parametrize("ours", ["client", "server"])
+def test_curve_data_path(ours, peers, ctx, keys):
+    """DEALER/ROUTER over CURVE with heartbeats: text, multipart with an
+    empty frame, 1 MiB both ways, an idle stretch of heartbeats only."""
+    our_side = "c" if ours == "client" else "s"
+    steps = []
+    for sender, frames in CURVE_TALK:
+        if sender == "idle":
+            steps.append("idle:700")
+            continue
+        if ours == "server":
+            frames = [DEALER_ID] + frames
+        kind = "s:" if sender == our_side else "r:"
+        steps.append(kind + "|".join(token(f) for f in frames))
+    if ours == "client":
+        sock = zsocket(ctx, zmq.ROUTER)
+        curve_server_opts(sock, keys)
+        heartbeats(sock)
+        mon = Monitor(ctx, sock)
+        port = sock.bind_to_random_port("tcp://127.0.0.1")
+        cpub, csec = keys["client"]
+        security = [
+            f"curve-serverkey:{z(keys['server'][0])}",
+            f"curve-public:{z(cpub)}",
+            f"curve-secret:{z(csec)}",
+            "id:" + DEALER_ID.decode(),
+        ]
+        peer = peers(
+            ["DEALER", "connect", f"tcp://127.0.0.1:{port}"] + security + HB + steps,
+            "CURVE data path, our client",
+        )
+        peer.check_lib()
+    else:
+        security = ["curve-server", f"curve-secret:{z(keys['server'][1])}"]
+        peer = peers(
+            ["ROUTER", "bind", "tcp://127.0.0.1:*"] + security + HB + steps,
+            "CURVE data path, our server",
+        )
+        peer.check_lib()
+        endpoint = peer.expect_line("READY ")
+        sock = zsocket(ctx, zmq.DEALER)
+        sock.setsockopt(zmq.ROUTING_ID, DEALER_ID)
+        curve_client_opts(sock, keys)
+        heartbeats(sock)
+        mon = Monitor(ctx, sock)
+        sock.connect(endpoint)
+    for i, (sender, frames) in enumerate(CURVE_TALK):
+        if sender == "idle":
+            continue
+        if ours == "client":
+            frames = [DEALER_ID] + frames
+        try:
+            if sender == our_side:
+                got = sock.recv_multipart()
+                assert got == frames, f"step {i}: got {[f[:16] for f in got]}"
+            else:
+                sock.send_multipart(frames)
+        except zmq.Again:
+            raise AssertionError(peer._failure(f"step {i}: their side timed out"))
+    peer.finish()
+    one_connection(mon)
+    mon.close()
+    sock.close()
+
+
+@pytest.mark.parametrize("ours", ["PUB", "SUB"])
+def test_curve_pubsub(ours, peers, ctx, keys):
+    """PUB/SUB over CURVE: the subscriptions (SUBSCRIBE commands inside
+    the box) are honoured by the other implementation's publisher."""
+    published = [[b"A1"], [b"B1"], [b"A2", b"x"], [b"A", b""], [b"Aend"]]
+    expected = [m for m in published if m[0].startswith(b"A")]
+    security = ["curve-server", f"curve-secret:{z(keys['server'][1])}"]
+    if ours == "PUB":
+        steps = ["pubsync:sync"] + ["s:" + "|".join(token(f) for f in m) for m in published]
+        peer = peers(["PUB", "bind", "tcp://127.0.0.1:*"] + security + steps, "CURVE PUB ours")
+        peer.check_lib()
+        endpoint = peer.expect_line("READY ")
+        sub = zsocket(ctx, zmq.SUB)
+        curve_client_opts(sub, keys)
+        sub.connect(endpoint)
+        sub.setsockopt(zmq.SUBSCRIBE, b"A")
+        sub.setsockopt(zmq.SUBSCRIBE, b"sync")
+        try:
+            assert sub.recv_multipart() == [b"sync"]
+        except zmq.Again:
+            raise AssertionError(peer._failure("no sync message reached their SUB"))
+        peer.go()
+        got = []
+        while len(got) < len(expected):
+            try:
+                m = sub.recv_multipart()
+            except zmq.Again:
+                raise AssertionError(peer._failure(f"their SUB timed out; got {got}"))
+            if m != [b"sync"]:
+                got.append(m)
+        assert got == expected
+        peer.finish()
+        sub.close()
+    else:
+        pub = zsocket(ctx, zmq.PUB)
+        curve_server_opts(pub, keys)
+        port = pub.bind_to_random_port("tcp://127.0.0.1")
+        cpub, csec = keys["client"]
+        client = [
+            f"curve-serverkey:{z(keys['server'][0])}",
+            f"curve-public:{z(cpub)}",
+            f"curve-secret:{z(csec)}",
+        ]
+        steps = ["sub:A", "sub:sync", "waitsync:sync"] + [
+            "r:" + "|".join(token(f) for f in m) for m in expected
+        ]
+        peer = peers(["SUB", "connect", f"tcp://127.0.0.1:{port}"] + client + steps, "CURVE SUB ours")
+        peer.check_lib()
+        for _ in range(1500):
+            if peer.has_line("SYNCED"):
+                break
+            pub.send(b"sync")
+            time.sleep(0.01)
+        else:
+            raise AssertionError(peer._failure("our SUB never got the sync message"))
+        for m in published:
+            pub.send_multipart(m)
+        peer.finish()
+        pub.close()
