@@ -65,7 +65,7 @@ else
 endif
 
 .PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
-        test-debian-header test-install test-cppzmq \
+        test-debian-header test-install test-cppzmq test-czmq \
         venv test-lib peer clean bench bench-quick bench-build bench-ab test-pyzmq-suite fuzz
 
 # ------------------------------------------------------------------ build
@@ -126,6 +126,7 @@ test: deps
 	$(MAKE) --no-print-directory test-debian-header
 	$(MAKE) --no-print-directory test-install
 	$(MAKE) --no-print-directory test-cppzmq
+	$(MAKE) --no-print-directory test-czmq
 
 # Programs compiled against Debian's /usr/include/zmq.h and linked with its
 # -lzmq run unchanged on our library (LD_LIBRARY_PATH swaps it in).
@@ -176,11 +177,20 @@ test-pyzmq-suite: test-lib
 	cd $$tests && LD_LIBRARY_PATH=$(TEST_DIR)/lib $(PYZMQ_SUITE_VENV)/bin/python -m pytest -q -p no:cacheprovider \
 	  --timeout=60 --deselect test_cython.py .
 
+# czmq (Debian's libczmq, linked to libzmq.so.5) on our library: its zauth
+# actor as the ZAP handler and zcert certificates drive CURVE and PLAIN.
+test-czmq: test-lib
+	mkdir -p $(TEST_DIR)/czmq
+	$(CC) $(CFLAGS_TEST) $(TEST_ZMQ_CFLAGS) tests/install/czmq_check.c -o $(TEST_DIR)/czmq/check \
+	  $(TEST_ZMQ_LIBS) -lczmq
+	LD_LIBRARY_PATH=$(TEST_DIR)/lib timeout 60 $(TEST_DIR)/czmq/check $(OUR_LIB)
+
 # Runs everything that can run against the real libzmq, on both sides.
 test-system: deps
 	ZMQ_CTESTS_SYSTEM=1 $(CARGO) test --test ctests
 	$(MAKE) --no-print-directory interop ZMQ_SYSTEM=1
 	$(MAKE) --no-print-directory demo ZMQ_SYSTEM=1
+	$(MAKE) --no-print-directory test-czmq ZMQ_SYSTEM=1
 
 # Our library (or the system one with ZMQ_SYSTEM=1) against real libzmq:
 # the C peer + PyPI pyzmq, Debian python3-zmq running tests/pyzmq/, ABI check.
@@ -292,10 +302,12 @@ deps: sysdeps venv
 sysdeps:
 	@if [ ! -f /usr/include/zmq.h ] || ! $(SYS_PYTHON) -c 'import zmq' 2>/dev/null \
 	    || ! command -v nm >/dev/null || ! command -v $(CC) >/dev/null \
-	    || ! command -v $(CXX) >/dev/null || [ ! -f /usr/include/zmq.hpp ]; then \
-	  echo "installing libzmq5 libzmq3-dev python3-zmq cppzmq-dev"; \
+	    || ! command -v $(CXX) >/dev/null || [ ! -f /usr/include/zmq.hpp ] \
+	    || [ ! -f /usr/include/czmq.h ]; then \
+	  echo "installing libzmq5 libzmq3-dev python3-zmq cppzmq-dev libczmq-dev"; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-	    libzmq5 libzmq3-dev python3-zmq python3-venv binutils gcc g++ libc6-dev cppzmq-dev; \
+	    libzmq5 libzmq3-dev python3-zmq python3-venv binutils gcc g++ libc6-dev cppzmq-dev \
+	    libczmq-dev; \
 	fi
 
 venv: $(VENV)/.installed

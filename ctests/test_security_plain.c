@@ -10,7 +10,9 @@
  * - no handler: the server refuses every client (HANDSHAKE_FAILED_NO_DETAIL
  *   EFAULT), nothing arrives;
  * - a NULL client against a PLAIN server: HANDSHAKE_FAILED_PROTOCOL
- *   ZMTP_MECHANISM_MISMATCH. */
+ *   ZMTP_MECHANISM_MISMATCH;
+ * - inproc has no handshake: a PLAIN server without a handler still talks
+ *   to a client with any (or no) credentials. */
 #include "testutil.h"
 
 #include "monitor.h"
@@ -84,6 +86,7 @@ static void pair_open (pair_t *p, void *ctx, const char *user,
 {
     p->server = test_socket (ctx, ZMQ_DEALER);
     p->client = test_socket (ctx, ZMQ_DEALER);
+    set_int (p->client, ZMQ_RECONNECT_IVL, 20);
     CHECK_RC (zmq_setsockopt (p->server, ZMQ_ROUTING_ID, "SRV", 3));
     set_str (p->server, ZMQ_ZAP_DOMAIN, "global");
     set_int (p->server, ZMQ_PLAIN_SERVER, 1);
@@ -192,11 +195,11 @@ static void refused (const char *password, const char *status, int always)
         } while (e.event != ZMQ_EVENT_DISCONNECTED);
     } else {
         CHECK_EQ (mon_wait (p.cmon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH), code);
+        no_retry_after_auth (p.cmon, &zap);
     }
     CHECK_NOTHING (p.server, 200);
     CHECK_NOTHING (p.client, 0);
-    CHECK (zap_requests (&zap) >= 1);
-
+    
     pair_close (&p);
     zap_stop (&zap);
     term_ctx (ctx);
@@ -232,6 +235,26 @@ static void null_client (void)
     term_ctx (ctx);
 }
 
+static void inproc (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server = test_socket (ctx, ZMQ_DEALER);
+    void *client = test_socket (ctx, ZMQ_DEALER);
+    char ep[64];
+    set_int (server, ZMQ_PLAIN_SERVER, 1);
+    set_str (client, ZMQ_PLAIN_USERNAME, "nobody");
+    set_str (client, ZMQ_PLAIN_PASSWORD, "nothing");
+    bind_transport (server, "inproc", ep, sizeof ep);
+    CHECK_RC (zmq_connect (client, ep));
+    SEND_STR (client, "hello", 0);
+    RECV_STR (server, "hello", 0);
+    SEND_STR (server, "world", 0);
+    RECV_STR (client, "world", 0);
+    close_socket (client);
+    close_socket (server);
+    term_ctx (ctx);
+}
+
 int main (void)
 {
     test_start (40);
@@ -242,6 +265,7 @@ int main (void)
     refused ("password", "300", 1);
     no_handler ();
     null_client ();
+    inproc ();
     printf ("OK\n");
     return 0;
 }

@@ -7,7 +7,8 @@
  * - PLAIN: username and password must equal `user` / `password` when set;
  * - CURVE: the client's 32-byte public key must equal `key` when key_set.
  * A "200" reply carries `user_id` and the metadata `meta_name` =
- * `meta_value` (when meta_name is set).
+ * `meta_value` (when meta_name is set). `fault` makes every reply break
+ * RFC 27 in one way (the ZAP_FAULT_* values), to test the reply checks.
  *
  * zap_start() binds in the calling thread, so the handler is in place
  * before the test's sockets connect; zap_stop() stops the thread through a
@@ -19,6 +20,17 @@
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93
 #endif
+
+enum
+{
+    ZAP_FAULT_NONE,
+    ZAP_FAULT_VERSION,    /* "1.1" */
+    ZAP_FAULT_REQUEST_ID, /* not the request's id */
+    ZAP_FAULT_STATUS,     /* "201" */
+    ZAP_FAULT_TOO_MANY,   /* a 7th frame */
+    ZAP_FAULT_TOO_FEW,    /* no metadata frame */
+    ZAP_FAULT_METADATA    /* a truncated property */
+};
 
 #define ZAP_MAX_FRAMES 10
 #define ZAP_FRAME_MAX 256
@@ -41,6 +53,7 @@ typedef struct
     const char *user_id;
     const char *meta_name;
     const char *meta_value;
+    int fault;
     /* record (read under lock, or after zap_stop) */
     int requests;
     int nframes;
@@ -120,15 +133,31 @@ static TU_UNUSED void zap_answer (zap_t *z)
         memcpy (meta + 5 + nl, z->meta_value, vl);
         meta_len = 5 + nl + vl;
     }
-    zap_send (z->rep, "1.0", 3, ZMQ_SNDMORE);
+    if (z->fault == ZAP_FAULT_REQUEST_ID) {
+        memcpy (id, "bad-id", 6);
+        id_len = 6;
+    }
+    if (z->fault == ZAP_FAULT_STATUS)
+        status = "201";
+    if (z->fault == ZAP_FAULT_METADATA) {
+        memcpy (meta, "\x05Hello\x00\x00\x00\x09Wor", 13);
+        meta_len = 13; /* the value announces 9 bytes, 3 follow */
+    }
+    zap_send (z->rep, z->fault == ZAP_FAULT_VERSION ? "1.1" : "1.0", 3,
+              ZMQ_SNDMORE);
     zap_send (z->rep, id, id_len, ZMQ_SNDMORE);
     zap_send (z->rep, status, strlen (status), ZMQ_SNDMORE);
     zap_send (z->rep, "status text", 11, ZMQ_SNDMORE);
     if (strcmp (status, "200") == 0 && z->user_id)
-        zap_send (z->rep, z->user_id, strlen (z->user_id), ZMQ_SNDMORE);
+        zap_send (z->rep, z->user_id, strlen (z->user_id),
+                  z->fault == ZAP_FAULT_TOO_FEW ? 0 : ZMQ_SNDMORE);
     else
-        zap_send (z->rep, "", 0, ZMQ_SNDMORE);
-    zap_send (z->rep, meta, meta_len, 0);
+        zap_send (z->rep, "", 0, z->fault == ZAP_FAULT_TOO_FEW ? 0 : ZMQ_SNDMORE);
+    if (z->fault == ZAP_FAULT_TOO_MANY) {
+        zap_send (z->rep, meta, meta_len, ZMQ_SNDMORE);
+        zap_send (z->rep, "extra", 5, 0);
+    } else if (z->fault != ZAP_FAULT_TOO_FEW)
+        zap_send (z->rep, meta, meta_len, 0);
     pthread_mutex_unlock (&z->lock);
 }
 
@@ -212,6 +241,29 @@ static TU_UNUSED uint32_t mon_wait_at (const char *file, int line, void *m,
     }
 }
 #define mon_wait(m, event) mon_wait_at (__FILE__, __LINE__, m, event)
+
+/* After a client's HANDSHAKE_FAILED_AUTH: libzmq ends the connecting
+ * session on this protocol error (BEHAVIOUR Z10) instead of reconnecting,
+ * so DISCONNECTED is the last event (with RECONNECT_IVL 20 ms, 300 ms is
+ * many retry intervals) and the handler was asked once. */
+static TU_UNUSED void no_retry_after_auth_at (const char *file, int line,
+                                              void *cmon, zap_t *z)
+{
+    mon_event_t e;
+    if (!mon_read (cmon, &e, TEST_TIMEOUT_MS))
+        tu_fail (file, line, "no DISCONNECTED after HANDSHAKE_FAILED_AUTH");
+    if (e.event != ZMQ_EVENT_DISCONNECTED)
+        tu_fail (file, line, "event 0x%x (value %u) after AUTH, expected "
+                 "DISCONNECTED", e.event, e.value);
+    if (mon_read (cmon, &e, 300))
+        tu_fail (file, line, "the refused client went on: event 0x%x (value "
+                 "%u)", e.event, e.value);
+    if (zap_requests (z) != 1)
+        tu_fail (file, line, "the handler was asked %d times, expected 1",
+                 zap_requests (z));
+}
+#define no_retry_after_auth(cmon, z)                                           \
+    no_retry_after_auth_at (__FILE__, __LINE__, cmon, z)
 
 /* Nothing arrives on s within ms. */
 #define CHECK_NOTHING(s, ms) CHECK (!poll_socket ((s), ZMQ_POLLIN, (ms)))

@@ -241,6 +241,7 @@ ctests! {
     test_security_curve,
     test_security_null,
     test_security_plain,
+    test_security_zap,
     test_socket_pairs,
     test_sockopt_effects,
     test_socks,

@@ -38,7 +38,7 @@ fn readme_curve_example_is_the_demo() {
             .lines()
             .zip(demo.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| block.lines().count().min(demo.lines().count()), |i| i);
+            .unwrap_or_else(|| block.lines().count().min(demo.lines().count()));
         panic!(
             "README block and demo/curve_server.c differ from line {}:\n  README: {:?}\n  demo:   {:?}",
             line + 1,

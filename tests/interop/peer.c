@@ -12,6 +12,26 @@
  *   pubsync:T     send T every 10 ms until a line arrives on stdin
  *   waitsync:T    receive until a message T arrives, print "SYNCED"; later
  *                 r: steps skip stray T messages
+ *   userid:X      the last message r: received has User-Id X
+ *   none:MS       no message arrives within MS ms
+ *   event:E:V     wait for monitor event number E with value V (event:E: any
+ *                 value; other events are skipped); the socket is monitored from before bind/connect
+ *                 when any event: step is given
+ *   idle:MS       do nothing for MS ms (heartbeats keep running)
+ *   hb:IVL:TIMEOUT  ZMQ_HEARTBEAT_IVL and ZMQ_HEARTBEAT_TIMEOUT in ms
+ *                 (applied before bind/connect)
+ * Security (applied before bind/connect):
+ *   plain-server  ZMQ_PLAIN_SERVER = 1
+ *   plain:U:P     ZMQ_PLAIN_USERNAME U, ZMQ_PLAIN_PASSWORD P
+ *   curve-server  ZMQ_CURVE_SERVER = 1
+ *   curve-secret:Z / curve-public:Z / curve-serverkey:Z   CURVE keys in Z85
+ *   zap-domain:D  ZMQ_ZAP_DOMAIN
+ *   zap-plain:U:P a ZAP handler in this process: 200 (User-Id U) for PLAIN
+ *                 with U and P, 400 for anything else
+ *   zap-curve:Z   a ZAP handler: 200 (User-Id "curve-client") for CURVE
+ *                 with the client key Z (Z85), 400 for anything else
+ *   zap-allow / zap-deny   a ZAP handler answering every request 200 (User-Id
+ *                 "anyone") / 400
  * Frame tokens: "@empty" = 0 bytes, "@big" = 1 MiB pattern, else literal.
  *
  * Prints "LIB <path>" (the libzmq mapped into this process), then
@@ -25,20 +45,25 @@
 #include <zmq.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BIG_SIZE (1024 * 1024)
 #define MAX_FRAMES 16
+#define MAX_ARGS 256
 #define TIMEOUT_MS 10000
 
 static const char *cur_step = "setup";
 static int cur_index = 0;
 static const char *sync_topic = NULL;
+static char last_user_id[256];
 
 static void fail (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 static void fail (const char *fmt, ...)
@@ -184,6 +209,10 @@ static void expect (void *s, char *spec)
         if (size && memcmp (zmq_msg_data (&got[i]), want[i].data, size) != 0)
             fail ("frame %d: content differs", i);
     }
+    {
+        const char *user = zmq_msg_gets (&got[ngot - 1], "User-Id");
+        snprintf (last_user_id, sizeof last_user_id, "%s", user ? user : "");
+    }
     close_parts (got, ngot);
 }
 
@@ -232,6 +261,176 @@ static void waitsync (void *s, const char *topic)
     fflush (stdout);
 }
 
+/* ------------------------------------------------------------- security */
+
+static void set_int (void *s, int opt, int val);
+
+/* The ZAP handler's policy: PLAIN user/password, or a CURVE client key. */
+static const char *zap_user, *zap_password;
+static unsigned char zap_key[32];
+static int zap_key_set;
+static int zap_all; /* 1: allow every request, 2: deny every request */
+
+static int zap_frame_is (zmq_msg_t *m, const void *data, size_t len)
+{
+    return zmq_msg_size (m) == len && memcmp (zmq_msg_data (m), data, len) == 0;
+}
+
+/* Answers ZAP requests until the context ends (ETERM). Frames: version,
+ * id, domain, address, routing id, mechanism, credentials. */
+static void *zap_handler (void *handler)
+{
+    for (;;) {
+        zmq_msg_t req[MAX_FRAMES];
+        int n = 0, ok;
+        const char *user_id = "";
+        for (;;) {
+            zmq_msg_init (&req[n]);
+            if (zmq_msg_recv (&req[n], handler, 0) < 0) {
+                zmq_close (handler);
+                return NULL;
+            }
+            n++;
+            if (!zmq_msg_more (&req[n - 1]) || n == MAX_FRAMES)
+                break;
+        }
+        if (n < 6)
+            fail ("ZAP request of %d frames", n);
+        if (zap_all) {
+            ok = zap_all == 1;
+            user_id = "anyone";
+        } else if (zap_user) {
+            ok = n == 8 && zap_frame_is (&req[5], "PLAIN", 5)
+                 && zap_frame_is (&req[6], zap_user, strlen (zap_user))
+                 && zap_frame_is (&req[7], zap_password, strlen (zap_password));
+            user_id = zap_user;
+        } else {
+            ok = n == 7 && zap_key_set && zap_frame_is (&req[5], "CURVE", 5)
+                 && zap_frame_is (&req[6], zap_key, 32);
+            user_id = "curve-client";
+        }
+        zmq_send (handler, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send (handler, zmq_msg_data (&req[1]), zmq_msg_size (&req[1]),
+                  ZMQ_SNDMORE);
+        zmq_send (handler, ok ? "200" : "400", 3, ZMQ_SNDMORE);
+        zmq_send (handler, "", 0, ZMQ_SNDMORE);
+        zmq_send (handler, ok ? user_id : "", ok ? strlen (user_id) : 0,
+                  ZMQ_SNDMORE);
+        zmq_send (handler, "", 0, 0);
+        close_parts (req, n);
+        printf ("ZAP %s\n", ok ? "200" : "400");
+        fflush (stdout);
+    }
+}
+
+static void start_zap (void *ctx)
+{
+    static pthread_t thread;
+    void *handler = zmq_socket (ctx, ZMQ_REP);
+    if (!handler || zmq_bind (handler, "inproc://zeromq.zap.01") != 0)
+        fail ("ZAP handler bind: %s", zmq_strerror (errno));
+    if (pthread_create (&thread, NULL, zap_handler, handler) != 0)
+        fail ("pthread_create");
+    pthread_detach (thread);
+}
+
+static void set_bytes (void *s, int opt, const char *val)
+{
+    if (zmq_setsockopt (s, opt, val, strlen (val)) != 0)
+        fail ("setsockopt %d (%s): %s", opt, val, zmq_strerror (errno));
+}
+
+/* Applies a security step; returns 0 if `step` is not one. */
+static int security_step (void *ctx, void *s, char *step)
+{
+    int one = 1;
+    char *colon;
+    if (strncmp (step, "hb:", 3) == 0 && (colon = strchr (step + 3, ':')) != NULL) {
+        set_int (s, ZMQ_HEARTBEAT_IVL, atoi (step + 3));
+        set_int (s, ZMQ_HEARTBEAT_TIMEOUT, atoi (colon + 1));
+    } else if (strcmp (step, "plain-server") == 0) {
+        if (zmq_setsockopt (s, ZMQ_PLAIN_SERVER, &one, sizeof one) != 0)
+            fail ("PLAIN_SERVER: %s", zmq_strerror (errno));
+    } else if (strcmp (step, "curve-server") == 0) {
+        if (zmq_setsockopt (s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0)
+            fail ("CURVE_SERVER: %s", zmq_strerror (errno));
+    } else if (strncmp (step, "plain:", 6) == 0
+               && (colon = strchr (step + 6, ':')) != NULL) {
+        char user[256];
+        snprintf (user, sizeof user, "%.*s", (int) (colon - step - 6), step + 6);
+        set_bytes (s, ZMQ_PLAIN_USERNAME, user);
+        set_bytes (s, ZMQ_PLAIN_PASSWORD, colon + 1);
+    } else if (strncmp (step, "curve-secret:", 13) == 0) {
+        set_bytes (s, ZMQ_CURVE_SECRETKEY, step + 13);
+    } else if (strncmp (step, "curve-public:", 13) == 0) {
+        set_bytes (s, ZMQ_CURVE_PUBLICKEY, step + 13);
+    } else if (strncmp (step, "curve-serverkey:", 16) == 0) {
+        set_bytes (s, ZMQ_CURVE_SERVERKEY, step + 16);
+    } else if (strncmp (step, "zap-domain:", 11) == 0) {
+        set_bytes (s, ZMQ_ZAP_DOMAIN, step + 11);
+    } else if (strncmp (step, "zap-plain:", 10) == 0
+               && (colon = strchr (step + 10, ':')) != NULL) {
+        *colon = 0;
+        zap_user = step + 10;
+        zap_password = colon + 1;
+        start_zap (ctx);
+    } else if (strcmp (step, "zap-allow") == 0 || strcmp (step, "zap-deny") == 0) {
+        zap_all = strcmp (step, "zap-allow") == 0 ? 1 : 2;
+        start_zap (ctx);
+    } else if (strncmp (step, "zap-curve:", 10) == 0) {
+        if (!zmq_z85_decode (zap_key, step + 10))
+            fail ("zap-curve: bad Z85 key");
+        zap_key_set = 1;
+        start_zap (ctx);
+    } else
+        return 0;
+    return 1;
+}
+
+/* Waits for monitor event `event` with `value` (any value when any_value),
+ * skipping others. */
+static void wait_event (void *mon, int event, int any_value, unsigned value)
+{
+    for (;;) {
+        zmq_msg_t parts[2];
+        uint16_t e;
+        uint32_t v;
+        int n = recv_message (mon, parts, 2);
+        if (n != 2 || zmq_msg_size (&parts[0]) != 6)
+            fail ("bad monitor message");
+        memcpy (&e, zmq_msg_data (&parts[0]), 2);
+        memcpy (&v, (char *) zmq_msg_data (&parts[0]) + 2, 4);
+        close_parts (parts, n);
+        if (e == event && (any_value || v == value))
+            return;
+        if (e == event)
+            fail ("event %d with value %u, expected %u", e, v, value);
+    }
+}
+
+/* Reads monitor events until MONITOR_STOPPED (after the socket closed). */
+static void drain_monitor (void *mon)
+{
+    for (;;) {
+        zmq_msg_t parts[2];
+        uint16_t e;
+        int n = recv_message (mon, parts, 2);
+        memcpy (&e, zmq_msg_data (&parts[0]), 2);
+        close_parts (parts, n);
+        if (e == ZMQ_EVENT_MONITOR_STOPPED)
+            return;
+    }
+}
+
+static void expect_none (void *s, int ms)
+{
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (&item, 1, ms) < 0)
+        fail ("zmq_poll: %s", zmq_strerror (errno));
+    if (item.revents & ZMQ_POLLIN)
+        fail ("a message arrived");
+}
+
 /* Prints the path of the libzmq mapped into this process: the first mapping
  * whose file name (not directory: the checkout may live under a "libzmq"
  * folder, and so does this program) starts with "libzmq.so". */
@@ -260,7 +459,8 @@ static void set_int (void *s, int opt, int val)
 
 int main (int argc, char **argv)
 {
-    void *ctx, *s;
+    void *ctx, *s, *mon = NULL;
+    static int setup_step[MAX_ARGS]; /* security steps, done before bind */
     int type = -1, i;
     size_t t;
     char endpoint[1024];
@@ -293,6 +493,17 @@ int main (int argc, char **argv)
                                strlen (argv[i] + 3))
                  != 0)
             fail ("ZMQ_ROUTING_ID: %s", zmq_strerror (errno));
+        if (i < MAX_ARGS)
+            setup_step[i] = security_step (ctx, s, argv[i]);
+        if (strncmp (argv[i], "event:", 6) == 0 && !mon) {
+            if (zmq_socket_monitor (s, "inproc://peer-monitor", ZMQ_EVENT_ALL)
+                != 0)
+                fail ("zmq_socket_monitor: %s", zmq_strerror (errno));
+            mon = zmq_socket (ctx, ZMQ_PAIR);
+            set_int (mon, ZMQ_RCVTIMEO, TIMEOUT_MS);
+            if (zmq_connect (mon, "inproc://peer-monitor") != 0)
+                fail ("monitor connect: %s", zmq_strerror (errno));
+        }
     }
     print_lib ();
     if (strcmp (argv[2], "bind") == 0) {
@@ -312,7 +523,7 @@ int main (int argc, char **argv)
         char *step = argv[i];
         cur_index = i - 3;
         cur_step = step;
-        if (strncmp (step, "id:", 3) == 0)
+        if (strncmp (step, "id:", 3) == 0 || (i < MAX_ARGS && setup_step[i]))
             continue;
         if (strncmp (step, "sub:", 4) == 0) {
             if (zmq_setsockopt (s, ZMQ_SUBSCRIBE, step + 4, strlen (step + 4))
@@ -332,12 +543,32 @@ int main (int argc, char **argv)
             pubsync (s, step + 8);
         } else if (strncmp (step, "waitsync:", 9) == 0) {
             waitsync (s, step + 9);
+        } else if (strncmp (step, "userid:", 7) == 0) {
+            if (strcmp (last_user_id, step + 7) != 0)
+                fail ("User-Id \"%s\"", last_user_id);
+        } else if (strncmp (step, "idle:", 5) == 0) {
+            int ms = atoi (step + 5);
+            struct timespec ts;
+            ts.tv_sec = ms / 1000;
+            ts.tv_nsec = (long) (ms % 1000) * 1000000L;
+            while (nanosleep (&ts, &ts) == -1 && errno == EINTR) {
+            }
+        } else if (strncmp (step, "none:", 5) == 0) {
+            expect_none (s, atoi (step + 5));
+        } else if (strncmp (step, "event:", 6) == 0) {
+            char *colon = strchr (step + 6, ':');
+            wait_event (mon, atoi (step + 6), colon == NULL,
+                        colon ? (unsigned) strtoul (colon + 1, NULL, 10) : 0);
         } else
             fail ("unknown step");
     }
     cur_step = "close";
     if (zmq_close (s) != 0)
         fail ("zmq_close: %s", zmq_strerror (errno));
+    if (mon) {
+        drain_monitor (mon);
+        zmq_close (mon);
+    }
     if (zmq_ctx_term (ctx) != 0)
         fail ("zmq_ctx_term: %s", zmq_strerror (errno));
     printf ("OK\n");
