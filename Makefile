@@ -99,7 +99,7 @@ header:
 
 # ------------------------------------------------------------------- demo
 
-DEMOS := reqrep pubsub pipeline
+DEMOS := reqrep pubsub pipeline curve_server
 
 ifeq ($(ZMQ_SYSTEM),1)
 demo:

@@ -1,11 +1,9 @@
 /* Walks the whole stable API of zmq.h: every socket type opens, every
  * context option and every socket option is answered (set with a valid
  * value on a socket type it applies to, read back where readable), and
- * every stable function runs — none of them answers ENOTSUP.
- *
- * The only exceptions are the security mechanisms of issue 9 (PLAIN, CURVE,
- * ZAP_DOMAIN, zmq_curve_keypair, zmq_curve_public), which may still answer
- * ENOTSUP on our library. tests/stable_api.rs checks that every function,
+ * every stable function runs — none of them answers ENOTSUP (the security
+ * options and zmq_curve_keypair/_public included). tests/stable_api.rs
+ * checks that every function,
  * socket type, context option and socket option of the real libzmq header
  * (/usr/include/zmq.h) is named in this file.
  */
@@ -20,14 +18,13 @@ struct opt {
     int option;
     enum kind kind;
     int type;        /* a socket type it applies to */
-    int security;    /* 1: issue 9 (may answer ENOTSUP on our library) */
     int value;       /* INT value */
     const char *str; /* STR/BIN/WO_STR value */
 };
 
-#define O(n, k, t, v) {#n, n, k, t, 0, v, NULL}
-#define S(n, k, t, s) {#n, n, k, t, 0, 0, s}
-#define SEC(n, k, s) {#n, n, k, ZMQ_DEALER, 1, 1, s}
+#define O(n, k, t, v) {#n, n, k, t, v, NULL}
+#define S(n, k, t, s) {#n, n, k, t, 0, s}
+#define SEC(n, k, s) {#n, n, k, ZMQ_DEALER, 1, s}
 
 static const struct opt opts[] = {
     O (ZMQ_AFFINITY, U64, ZMQ_DEALER, 1),
@@ -118,16 +115,11 @@ static const struct opt opts[] = {
     O (ZMQ_ROUTER_BEHAVIOR, WO_INT, ZMQ_ROUTER, 1),
 };
 
-/* The option is answered: success, or an error other than ENOTSUP (a
- * security option of issue 9 may answer ENOTSUP on our library). */
+/* The option is answered: success, or an error other than ENOTSUP. */
 static void check_answered (const struct opt *o, const char *what, int rc)
 {
     if (rc == 0 || errno != ENOTSUP)
         return;
-#ifndef ZMQ_CTESTS_SYSTEM
-    if (o->security)
-        return;
-#endif
     FAIL ("%s(%s) answered ENOTSUP", what, o->name);
 }
 
@@ -174,7 +166,7 @@ static void walk_option (void *ctx, const struct opt *o, int gssapi)
     check_answered (o, "zmq_setsockopt", rc);
     /* Applicable, valid values are accepted, except the options of
      * transports and mechanisms the library is built without. */
-    if (rc != 0 && o->kind != RO && !o->security
+    if (rc != 0 && o->kind != RO
         && strncmp (o->name, "ZMQ_VMCI", 8) != 0
         && !(strncmp (o->name, "ZMQ_GSSAPI", 10) == 0 && !gssapi))
         FAIL ("zmq_setsockopt(%s) failed: errno %d", o->name, errno);
@@ -182,13 +174,17 @@ static void walk_option (void *ctx, const struct opt *o, int gssapi)
     len = o->kind == I64 || o->kind == U64 ? 8
           : o->kind == INT || o->kind == WO_INT || (o->kind == RO && o->option != ZMQ_LAST_ENDPOINT)
             ? sizeof (int)
+          /* CURVE keys read back as 32 bytes or 41-byte Z85 only. */
+          : o->option == ZMQ_CURVE_PUBLICKEY || o->option == ZMQ_CURVE_SECRETKEY
+              || o->option == ZMQ_CURVE_SERVERKEY
+            ? 41
             : sizeof buf;
     errno = 0;
     rc = zmq_getsockopt (s, o->option, buf, &len);
     check_answered (o, "zmq_getsockopt", rc);
     /* Everything but the write-only options can be read back (libzmq
      * cannot read most socket-type options and the IPC filters). */
-    if (rc != 0 && o->kind != WO_STR && o->kind != WO_INT && !o->security
+    if (rc != 0 && o->kind != WO_STR && o->kind != WO_INT
         && strncmp (o->name, "ZMQ_VMCI", 8) != 0
         && !(strncmp (o->name, "ZMQ_GSSAPI", 10) == 0 && !gssapi))
         FAIL ("zmq_getsockopt(%s) failed: errno %d", o->name, errno);
@@ -334,12 +330,7 @@ static void walk_functions (void)
 
     errno = 0;
     rc = zmq_curve_keypair (pub, sec);
-#ifndef ZMQ_CTESTS_SYSTEM
-    if (rc != 0)
-        CHECK_EQ (errno, ENOTSUP); /* issue 9 */
-#else
     CHECK_EQ (rc, 0);
-#endif
     if (rc == 0) {
         CHECK_RC (zmq_curve_public (derived, sec));
         CHECK_STR (derived, pub);

@@ -928,14 +928,17 @@ char *zmq_z85_encode(char *dest_, const uint8_t *data_, size_t size_);
 uint8_t *zmq_z85_decode(uint8_t *dest_, const char *string_);
 
 /**
- * Generates a CURVE key pair as two 41-byte Z85 strings. CURVE is not
- * available in this build: returns -1 with errno ENOTSUP.
+ * Generates a new CURVE key pair: writes the public and the secret key as
+ * 40 Z85 characters plus a NUL into the two 41-byte buffers. Returns 0, or
+ * -1 with errno EINVAL for a NULL (or the same) buffer.
  */
 int zmq_curve_keypair(char *z85_public_key_, char *z85_secret_key_);
 
 /**
- * Derives a CURVE public key from a secret key (41-byte Z85 strings). CURVE
- * is not available in this build: returns -1 with errno ENOTSUP.
+ * Derives the CURVE public key of a secret key given as 40 Z85 characters:
+ * writes it as 40 Z85 characters plus a NUL into the 41-byte buffer
+ * `z85_public_key_`. Returns 0, or -1 with errno EINVAL for a NULL pointer
+ * or a secret key that is not 40 valid Z85 characters.
  */
 int zmq_curve_public(char *z85_public_key_, const char *z85_secret_key_);
 

@@ -124,6 +124,13 @@ pub struct CtxInner {
 /// Keeps `zmq_ctx_term` waiting while it lives (see `CtxInner::hold_guard`).
 pub(crate) struct CtxHold(Arc<CtxInner>);
 
+impl CtxHold {
+    /// The context held.
+    pub(crate) fn ctx(&self) -> &Arc<CtxInner> {
+        &self.0
+    }
+}
+
 impl Drop for CtxHold {
     fn drop(&mut self) {
         self.0.release();

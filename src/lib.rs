@@ -18,6 +18,7 @@ pub mod pipe;
 pub mod poll;
 pub mod proxy;
 pub mod random;
+pub mod secret;
 pub mod socket;
 pub mod sys;
 pub mod timers;

@@ -28,6 +28,7 @@ pub mod session;
 pub mod stream;
 #[cfg(test)]
 mod testutil;
+mod zap;
 
 pub use connecter::Addr;
 pub use listener::Bound;

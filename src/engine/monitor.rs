@@ -191,6 +191,12 @@ impl ConnEvents {
                     self.handshake_failed(e, event, code as u64);
                 }
             }
+            Some(zmtp::Error::Auth(code)) => {
+                self.handshake_failed(e, ev::HANDSHAKE_FAILED_AUTH, u64::from(*code));
+            }
+            Some(zmtp::Error::NoDetail(errno)) => {
+                self.handshake_failed(e, ev::HANDSHAKE_FAILED_NO_DETAIL, errno.0 as u64);
+            }
             f if handshaking => {
                 let errno = match f {
                     Some(_) => Errno::EAGAIN,

@@ -26,7 +26,9 @@ use super::stream::Engine;
 use crate::ctx::{CtxHold, CtxInner};
 use crate::io::command::{PipeInfo, SocketShared};
 use crate::io::mailbox::Mailbox;
-use crate::io::reactor::{IoCmd, IoObject, Reactor, TimerKey, ERROR, READABLE, WRITABLE};
+use crate::io::reactor::{
+    IoCmd, IoObject, Reactor, TimerKey, ERROR, READABLE, SECOND_PIPE, WRITABLE,
+};
 use crate::msg::{flags, Metadata, Msg};
 use crate::options::Options;
 use crate::pipe::{self, Pipe, PipeEvent};
@@ -36,6 +38,7 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod auth;
 mod flow;
 
 const T_RECONNECT: u32 = 1;
@@ -80,6 +83,8 @@ pub struct Session {
     live: Arc<Live>,
     /// Monitor events (`ev.endpoint` is set by whoever starts the session).
     pub(super) ev: super::monitor::ConnEvents,
+    /// The handshake's request to the ZAP handler, while it is out.
+    zap: Option<super::zap::ZapClient>,
 }
 
 /// ZMQ_CONFLATE on what the session writes to its socket: only the newest
@@ -143,6 +148,7 @@ impl Session {
             done: false,
             had_connection: false,
             live: Arc::new(Live::default()),
+            zap: None,
         }
     }
 
@@ -227,6 +233,7 @@ impl Session {
         // Direct receivers stop using the fd before it is closed (we hold
         // the lock: none is using it now).
         self.live.clear();
+        self.zap = None;
         if let Some(e) = self.engine.take() {
             self.ev.dropped(&e);
             if e.registered {
@@ -320,6 +327,13 @@ impl Session {
 
     /// The connection failed or was closed by the peer.
     fn engine_error(&mut self, r: &mut Reactor) {
+        // A handshake that failed after queuing ERROR (a ZAP denial) tells
+        // the peer why before closing: one non-blocking write.
+        if let Some(e) = self.engine.as_mut() {
+            if e.registered && !e.connecting && e.zmtp.failure().is_some() {
+                let _ = e.write_once(usize::MAX);
+            }
+        }
         let in_handshake = self
             .engine
             .as_ref()
@@ -538,7 +552,10 @@ impl Session {
         }
     }
 
-    fn on_pipe(&mut self, r: &mut Reactor, _token: u64, ev: PipeEvent) {
+    fn on_pipe(&mut self, r: &mut Reactor, token: u64, ev: PipeEvent) {
+        if token & SECOND_PIPE != 0 {
+            return self.on_zap_pipe(r);
+        }
         match ev {
             PipeEvent::Readable => self.flush_out(r),
             PipeEvent::Writable => self.resume_input(r),

@@ -27,7 +27,7 @@ pub(super) const OUT_BATCH: usize = 64 * 1024;
 fn mechanism_config(opts: &Options) -> zmtp::MechanismConfig {
     use crate::constants::{ZMQ_CURVE, ZMQ_PLAIN};
     use zmtp::{MechanismConfig as M, SecretKeyBytes};
-    let secret = || SecretKeyBytes(opts.curve_secretkey.into());
+    let secret = || -> SecretKeyBytes { opts.curve_secretkey.clone() };
     match (opts.mechanism, opts.as_server()) {
         (ZMQ_PLAIN, true) => M::PlainServer,
         (ZMQ_PLAIN, false) => M::PlainClient {

@@ -1,7 +1,7 @@
 //! Utilities: errors, version, capabilities, Z85, CURVE keys, atomic
 //! counters, stopwatch, sleep and threads.
 
-use super::boundary::{c_str, errno, guard, guard_void};
+use super::boundary::{bytes_mut, c_str, errno, guard, guard_void};
 use super::types::{thread_fn, zmq_thread_fn, ThreadFnPtr};
 use crate::constants::{ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH};
 use crate::error::{Errno, Result};
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn zmq_version(major_: *mut c_int, minor_: *mut c_int, pat
 
 /// Capabilities this library provides.
 fn has(capability: &str) -> bool {
-    matches!(capability, "ipc")
+    matches!(capability, "ipc" | "curve")
 }
 
 /// Returns 1 if the library supports `capability_` ("ipc", "pgm", "tipc",
@@ -102,26 +102,47 @@ pub unsafe extern "C" fn zmq_z85_decode(dest_: *mut u8, string_: *const c_char) 
     })
 }
 
-/// Generates a CURVE key pair as two 41-byte Z85 strings. CURVE is not
-/// available in this build: returns -1 with errno ENOTSUP.
+/// Generates a new CURVE key pair: writes the public and the secret key as
+/// 40 Z85 characters plus a NUL into the two 41-byte buffers. Returns 0, or
+/// -1 with errno EINVAL for a NULL (or the same) buffer.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_curve_keypair(
     z85_public_key_: *mut c_char,
     z85_secret_key_: *mut c_char,
 ) -> c_int {
-    let _ = (z85_public_key_, z85_secret_key_);
-    guard("zmq_curve_keypair", -1, || Err(Errno::ENOTSUP))
+    guard("zmq_curve_keypair", -1, || {
+        if z85_public_key_ == z85_secret_key_ {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: the caller gives two distinct 41-byte buffers.
+        let public = unsafe { bytes_mut(z85_public_key_.cast(), 41, Errno::EINVAL)? };
+        // SAFETY: as above.
+        let secret = unsafe { bytes_mut(z85_secret_key_.cast(), 41, Errno::EINVAL)? };
+        let (p, s) = crate::zmtp::curve_keypair_z85();
+        public.copy_from_slice(&p);
+        secret.copy_from_slice(&*s);
+        Ok(0)
+    })
 }
 
-/// Derives a CURVE public key from a secret key (41-byte Z85 strings). CURVE
-/// is not available in this build: returns -1 with errno ENOTSUP.
+/// Derives the CURVE public key of a secret key given as 40 Z85 characters:
+/// writes it as 40 Z85 characters plus a NUL into the 41-byte buffer
+/// `z85_public_key_`. Returns 0, or -1 with errno EINVAL for a NULL pointer
+/// or a secret key that is not 40 valid Z85 characters.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_curve_public(
     z85_public_key_: *mut c_char,
     z85_secret_key_: *const c_char,
 ) -> c_int {
-    let _ = (z85_public_key_, z85_secret_key_);
-    guard("zmq_curve_public", -1, || Err(Errno::ENOTSUP))
+    guard("zmq_curve_public", -1, || {
+        // SAFETY: the caller passes a NUL-terminated string.
+        let secret = unsafe { c_str(z85_secret_key_)? };
+        // SAFETY: the caller gives a 41-byte buffer.
+        let public = unsafe { bytes_mut(z85_public_key_.cast(), 41, Errno::EINVAL)? };
+        let p = crate::zmtp::curve_public_z85(secret.as_bytes()).ok_or(Errno::EINVAL)?;
+        public.copy_from_slice(&p);
+        Ok(0)
+    })
 }
 
 /// The counter behind `p`, or EFAULT for NULL.
@@ -340,13 +361,44 @@ mod tests {
             );
             assert_eq!(zmq_has(c"ipc".as_ptr()), 1);
             assert_eq!(zmq_has(c"tcp".as_ptr()), 0);
-            assert_eq!(zmq_has(c"curve".as_ptr()), 0);
+            assert_eq!(zmq_has(c"curve".as_ptr()), 1);
+            assert_eq!(zmq_has(c"gssapi".as_ptr()), 0);
             assert_eq!(zmq_has(std::ptr::null()), 0);
+        }
+    }
+
+    #[test]
+    fn curve_keypair_and_public() {
+        let (mut public, mut secret, mut derived) =
+            ([1 as c_char; 41], [1 as c_char; 41], [1 as c_char; 41]);
+        // SAFETY: 41-byte buffers and NUL-terminated strings.
+        unsafe {
             assert_eq!(
-                zmq_curve_keypair(std::ptr::null_mut(), std::ptr::null_mut()),
-                -1
+                zmq_curve_keypair(public.as_mut_ptr(), secret.as_mut_ptr()),
+                0
             );
-            assert_eq!(errno(), libc::ENOTSUP);
+            assert_eq!((public[40], secret[40]), (0, 0));
+            assert_eq!(zmq_curve_public(derived.as_mut_ptr(), secret.as_ptr()), 0);
+            assert_eq!(derived, public);
+            let text = CStr::from_ptr(public.as_ptr()).to_bytes();
+            assert_eq!(text.len(), 40);
+            assert!(crate::z85::decode(text).is_some());
+            // zmq_curve(7)'s example keys.
+            let s = c"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
+            assert_eq!(zmq_curve_public(derived.as_mut_ptr(), s.as_ptr()), 0);
+            let text = CStr::from_ptr(derived.as_ptr()).to_bytes();
+            assert_eq!(text, b"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID");
+            for bad in [c"short", c"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%c~~"] {
+                assert_eq!(zmq_curve_public(derived.as_mut_ptr(), bad.as_ptr()), -1);
+                assert_eq!(errno(), libc::EINVAL);
+            }
+            assert_eq!(zmq_curve_public(std::ptr::null_mut(), s.as_ptr()), -1);
+            assert_eq!(zmq_curve_public(derived.as_mut_ptr(), std::ptr::null()), -1);
+            assert_eq!(errno(), libc::EINVAL);
+            let p = public.as_mut_ptr();
+            assert_eq!(zmq_curve_keypair(p, std::ptr::null_mut()), -1);
+            assert_eq!(zmq_curve_keypair(p, p), -1);
+            assert_eq!(errno(), libc::EINVAL);
         }
     }
 

@@ -29,6 +29,11 @@ const MAILBOX_TOKEN: u64 = 0;
 
 static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
+/// Set in the token an object gives a second pipe end it owns (a session's
+/// ZAP pipe): its events reach the same object, which tells the pipes
+/// apart by this bit. Object tokens never have it.
+pub const SECOND_PIPE: u64 = 1 << 63;
+
 /// A fresh process-unique object token.
 pub fn new_token() -> u64 {
     NEXT_TOKEN.fetch_add(1, Ordering::Relaxed)
@@ -172,7 +177,9 @@ impl Reactor {
     fn handle_cmd(&mut self, cmd: IoCmd) {
         match cmd {
             IoCmd::Register { token, obj } => self.register(token, obj),
-            IoCmd::Pipe { token, ev } => self.with_object(token, |o, r| o.pipe(r, token, ev)),
+            IoCmd::Pipe { token, ev } => {
+                self.with_object(token & !SECOND_PIPE, |o, r| o.pipe(r, token, ev))
+            }
             IoCmd::Close { token, linger } => {
                 self.with_object(token, |o, r| o.close(r, token, linger))
             }

@@ -49,11 +49,11 @@ impl Options {
             ZMQ_MECHANISM => Int(self.mechanism),
             ZMQ_PLAIN_SERVER => b(self.as_server() && self.mechanism == ZMQ_PLAIN),
             ZMQ_PLAIN_USERNAME => Str(self.plain_username.clone()),
-            ZMQ_PLAIN_PASSWORD => Str(self.plain_password.clone()),
+            ZMQ_PLAIN_PASSWORD => Str(self.plain_password.to_string()),
             ZMQ_ZAP_DOMAIN => Str(self.zap_domain.clone()),
             ZMQ_CURVE_SERVER => b(self.as_server() && self.mechanism == ZMQ_CURVE),
             ZMQ_CURVE_PUBLICKEY => Key(self.curve_publickey),
-            ZMQ_CURVE_SECRETKEY => Key(self.curve_secretkey),
+            ZMQ_CURVE_SECRETKEY => Key(*self.curve_secretkey),
             ZMQ_CURVE_SERVERKEY => Key(self.curve_serverkey),
             ZMQ_CONFLATE => b(self.conflate),
             ZMQ_GSSAPI_SERVER if GSSAPI_BUILT => {

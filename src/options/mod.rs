@@ -14,8 +14,6 @@
 //! - integers need exactly `size_of::<i32>()` bytes, AFFINITY and MAXMSGSIZE 8;
 //! - unknown options, write-only options on read, and options of transports
 //!   that are not built (WSS, NORM, VMCI) give EINVAL;
-//! - the security options whose mechanism is not built yet give ENOTSUP on
-//!   write (see [`SECURITY_BUILT`]); they read back their defaults;
 //! - the GSSAPI options give EINVAL on write and read, as in a libzmq built
 //!   without GSSAPI (the PyPI wheel's; `zmq_has("gssapi")` is 0).
 //!
@@ -34,12 +32,9 @@ pub use get::{write_getsockopt, write_optval, write_optval_exact};
 pub use set::{parse_curve_key, parse_plain_credential};
 
 use crate::constants::{ZMQ_DEALER, ZMQ_ROUTER, ZMQ_STREAM, ZMQ_SUB, ZMQ_XSUB};
+use crate::secret::Secret;
 use crate::transport::SockOpts;
 
-/// PLAIN, CURVE and ZAP (ZAP_DOMAIN) are implemented. While false, their
-/// setters return ENOTSUP; the validation below is complete and tested, so
-/// enabling them is this one switch.
-pub const SECURITY_BUILT: bool = false;
 /// GSSAPI is implemented (never planned so far). While false its options
 /// are unknown (EINVAL on set and get), as in libzmq built without it.
 pub const GSSAPI_BUILT: bool = false;
@@ -121,10 +116,10 @@ pub struct Options {
     /// GSSAPI_SERVICE_PRINCIPAL. Which role applies depends on `mechanism`.
     pub plain_server: bool,
     pub plain_username: String,
-    pub plain_password: String,
+    pub plain_password: Secret<String>,
     pub curve_server: bool,
     pub curve_publickey: [u8; 32],
-    pub curve_secretkey: [u8; 32],
+    pub curve_secretkey: Secret<[u8; 32]>,
     pub curve_serverkey: [u8; 32],
     pub gssapi_server: bool,
     pub gssapi_plaintext: bool,
@@ -250,10 +245,10 @@ impl Options {
             mechanism: 0,
             plain_server: false,
             plain_username: String::new(),
-            plain_password: String::new(),
+            plain_password: Secret::default(),
             curve_server: false,
             curve_publickey: [0; 32],
-            curve_secretkey: [0; 32],
+            curve_secretkey: Secret::default(),
             curve_serverkey: [0; 32],
             gssapi_server: false,
             gssapi_plaintext: false,

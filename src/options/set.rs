@@ -1,10 +1,11 @@
 //! `zmq_setsockopt` for the options every socket type shares: the table of
 //! options with libzmq's range and length checks, and the value parsers.
 
-use super::{Options, GSSAPI_BUILT, SECURITY_BUILT, VMCI_BUILT};
+use super::{Options, GSSAPI_BUILT, VMCI_BUILT};
 use super::{TcpAcceptFilter, CURVE_KEY_LEN, CURVE_KEY_Z85_LEN};
 use crate::constants::*;
 use crate::error::{Errno, Result};
+use crate::secret::Secret;
 use crate::z85;
 
 impl Options {
@@ -91,12 +92,7 @@ impl Options {
             }
             ZMQ_PLAIN_SERVER | ZMQ_PLAIN_USERNAME | ZMQ_PLAIN_PASSWORD | ZMQ_ZAP_DOMAIN
             | ZMQ_CURVE_SERVER | ZMQ_CURVE_PUBLICKEY | ZMQ_CURVE_SECRETKEY
-            | ZMQ_CURVE_SERVERKEY => {
-                if !SECURITY_BUILT {
-                    return Err(Errno::ENOTSUP);
-                }
-                self.set_security(option, value)?;
-            }
+            | ZMQ_CURVE_SERVERKEY => self.set_security(option, value)?,
             ZMQ_GSSAPI_SERVER
             | ZMQ_GSSAPI_PRINCIPAL
             | ZMQ_GSSAPI_SERVICE_PRINCIPAL
@@ -172,8 +168,7 @@ impl Options {
         Ok(())
     }
 
-    /// PLAIN, CURVE and ZAP_DOMAIN, as libzmq applies them (behind
-    /// [`SECURITY_BUILT`] in [`Options::set_nullable`]).
+    /// PLAIN, CURVE and ZAP_DOMAIN, as libzmq applies them.
     pub(super) fn set_security(&mut self, option: i32, value: Option<&[u8]>) -> Result<()> {
         let v = value.unwrap_or(&[]);
         match option {
@@ -188,14 +183,19 @@ impl Options {
                     if option == ZMQ_PLAIN_USERNAME {
                         self.plain_username = text;
                     } else {
-                        self.plain_password = text;
+                        self.plain_password = Secret::new(text);
                     }
                     self.set_as_server(false);
                     self.mechanism = ZMQ_PLAIN;
                 }
             },
             ZMQ_ZAP_DOMAIN => {
-                // libzmq's "relaxed" string: 1..=255 bytes, empty refused.
+                // libzmq's "allow empty relaxed" string: NULL with size 0
+                // clears it; otherwise 1..=255 bytes.
+                if value.is_none() {
+                    self.zap_domain.clear();
+                    return Ok(());
+                }
                 if v.is_empty() || v.len() > 255 {
                     return Err(Errno::EINVAL);
                 }
@@ -211,7 +211,7 @@ impl Options {
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_CURVE_SECRETKEY => {
-                self.curve_secretkey = parse_curve_key(v)?;
+                self.curve_secretkey = Secret::new(parse_curve_key(v)?);
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_CURVE_SERVERKEY => {

@@ -518,23 +518,32 @@ fn router_notify_is_for_router_only() {
 }
 
 #[test]
-fn security_options_are_not_supported_yet() {
-    const { assert!(!SECURITY_BUILT && !GSSAPI_BUILT) };
+fn security_options_are_taken_and_gssapi_is_unknown() {
+    const { assert!(!GSSAPI_BUILT) };
     let mut o = dealer();
+    assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptVal::Int(ZMQ_NULL)));
+    assert_eq!(o.get(ZMQ_CURVE_PUBLICKEY), Ok(OptVal::Key([0; 32])));
     let key = [1u8; 32];
-    let cases: [(i32, &[u8]); 8] = [
-        (ZMQ_PLAIN_SERVER, &i(1)),
-        (ZMQ_PLAIN_USERNAME, b"admin"),
-        (ZMQ_PLAIN_PASSWORD, b"secret"),
-        (ZMQ_ZAP_DOMAIN, b"global"),
-        (ZMQ_CURVE_SERVER, &i(1)),
-        (ZMQ_CURVE_PUBLICKEY, &key),
-        (ZMQ_CURVE_SECRETKEY, &key),
-        (ZMQ_CURVE_SERVERKEY, &key),
+    let cases: [(i32, &[u8], i32); 8] = [
+        (ZMQ_PLAIN_SERVER, &i(1), ZMQ_PLAIN),
+        (ZMQ_PLAIN_USERNAME, b"admin", ZMQ_PLAIN),
+        (ZMQ_PLAIN_PASSWORD, b"secret", ZMQ_PLAIN),
+        (ZMQ_ZAP_DOMAIN, b"global", ZMQ_PLAIN),
+        (ZMQ_CURVE_SERVER, &i(1), ZMQ_CURVE),
+        (ZMQ_CURVE_PUBLICKEY, &key, ZMQ_CURVE),
+        (ZMQ_CURVE_SECRETKEY, &key, ZMQ_CURVE),
+        (ZMQ_CURVE_SERVERKEY, &key, ZMQ_CURVE),
     ];
-    for (option, value) in cases {
-        assert_eq!(o.set(option, value), Err(Errno::ENOTSUP), "option {option}");
+    for (option, value, mechanism) in cases {
+        assert_eq!(o.set(option, value), Ok(()), "option {option}");
+        assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptVal::Int(mechanism)));
     }
+    assert_eq!(o.set_nullable(ZMQ_ZAP_DOMAIN, None), Ok(()));
+    assert_eq!(o.get(ZMQ_ZAP_DOMAIN), Ok(OptVal::Str(String::new())));
+    assert_eq!(
+        o.set_nullable(ZMQ_ZAP_DOMAIN, Some(b"")),
+        Err(Errno::EINVAL)
+    );
     // GSSAPI: unknown to a libzmq built without it, on set and on get.
     let gssapi: [(i32, &[u8]); 6] = [
         (ZMQ_GSSAPI_SERVER, &i(1)),
@@ -548,8 +557,6 @@ fn security_options_are_not_supported_yet() {
         assert_eq!(o.set(option, value), Err(Errno::EINVAL), "option {option}");
         assert_eq!(o.get(option), Err(Errno::EINVAL), "option {option}");
     }
-    assert_eq!(o.get(ZMQ_MECHANISM), Ok(OptVal::Int(ZMQ_NULL)));
-    assert_eq!(o.get(ZMQ_CURVE_PUBLICKEY), Ok(OptVal::Key([0; 32])));
 }
 
 #[test]
@@ -599,7 +606,13 @@ fn plain_rules_when_enabled() {
         c.set_security(ZMQ_ZAP_DOMAIN, Some(&[b'd'; 256])),
         Err(Errno::EINVAL)
     );
-    assert_eq!(c.set_security(ZMQ_ZAP_DOMAIN, None), Err(Errno::EINVAL));
+    assert_eq!(
+        c.set_security(ZMQ_ZAP_DOMAIN, Some(b"")),
+        Err(Errno::EINVAL)
+    );
+    // NULL with size 0 clears it (libzmq's allow-empty-relaxed string).
+    assert_eq!(c.set_security(ZMQ_ZAP_DOMAIN, None), Ok(()));
+    assert_eq!(c.get(ZMQ_ZAP_DOMAIN), Ok(OptVal::Str(String::new())));
 }
 
 #[test]
@@ -618,7 +631,7 @@ fn curve_rules_when_enabled() {
     let mut with_nul = public.as_bytes().to_vec();
     with_nul.push(0);
     assert_eq!(o.set_security(ZMQ_CURVE_SECRETKEY, Some(&with_nul)), Ok(()));
-    assert_eq!(o.curve_secretkey, raw);
+    assert_eq!(*o.curve_secretkey, raw);
     assert!(o.as_server());
     assert_eq!(o.set_security(ZMQ_CURVE_SERVERKEY, Some(&raw)), Ok(()));
     assert_eq!(o.curve_serverkey, raw);

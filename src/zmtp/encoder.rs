@@ -125,20 +125,14 @@ impl Zmtp {
                 put_header_v1(&mut self.out, more, data.len());
             }
             Framing::V2 => {
-                if self.subs_as_commands && msg.flags() & flags::SUBSCRIPTION != 0 {
-                    if let Some((&kind, topic)) = data.split_first() {
-                        if kind <= 1 {
-                            let name: &[u8] = if kind == 1 {
-                                b"\x09SUBSCRIBE"
-                            } else {
-                                b"\x06CANCEL"
-                            };
-                            put_header_v2(&mut self.out, more, true, name.len() + topic.len());
-                            self.out.extend_from_slice(name);
-                            self.out.extend_from_slice(topic);
-                            return;
-                        }
-                    }
+                if self.cipher.is_some() {
+                    return self.encode_sealed(msg);
+                }
+                if let Some((name, topic)) = self.subscription_command(msg) {
+                    put_header_v2(&mut self.out, more, true, name.len() + topic.len());
+                    self.out.extend_from_slice(name);
+                    self.out.extend_from_slice(topic);
+                    return;
                 }
                 put_header_v2(&mut self.out, more, msg.is_command(), data.len());
             }
@@ -159,6 +153,86 @@ impl Zmtp {
             return;
         }
         self.out.extend_from_slice(data);
+    }
+}
+
+impl Zmtp {
+    /// A subscription frame `\x01topic`/`\x00topic` for a 3.1 peer: the
+    /// SUBSCRIBE/CANCEL command name and the topic (S5).
+    fn subscription_command<'m>(&self, msg: &'m Msg) -> Option<(&'static [u8], &'m [u8])> {
+        if !self.subs_as_commands || msg.flags() & flags::SUBSCRIPTION == 0 {
+            return None;
+        }
+        match msg.data().split_first() {
+            Some((1, topic)) => Some((b"\x09SUBSCRIBE", topic)),
+            Some((0, topic)) => Some((b"\x06CANCEL", topic)),
+            _ => None,
+        }
+    }
+
+    /// With a cipher (CURVE): the frame sealed into one MESSAGE. Its flags
+    /// byte carries MORE and COMMAND; a subscription travels as the
+    /// SUBSCRIBE/CANCEL command inside the box (as libzmq 4.3.5 does).
+    fn encode_sealed(&mut self, msg: &Msg) {
+        let mut fl = u8::from(msg.more());
+        let cmd;
+        let body = match self.subscription_command(msg) {
+            Some((name, topic)) => {
+                cmd = [name, topic].concat();
+                fl |= 2;
+                &cmd[..]
+            }
+            None => {
+                if msg.is_command() {
+                    fl |= 2;
+                }
+                msg.data()
+            }
+        };
+        self.seal_frame(fl, body);
+    }
+
+    /// Queues one command frame made of `parts` (PING, PONG), sealed when a
+    /// cipher is on.
+    pub(super) fn put_command(&mut self, parts: &[&[u8]]) {
+        self.compact_output();
+        if self.cipher.is_some() {
+            return self.seal_frame(2, &parts.concat());
+        }
+        put_header_v2(
+            &mut self.out,
+            false,
+            true,
+            parts.iter().map(|p| p.len()).sum(),
+        );
+        for p in parts {
+            self.out.extend_from_slice(p);
+        }
+    }
+
+    /// Seals `body` (with frame flags `fl`) and queues it as one frame.
+    /// libzmq sends MESSAGE with the frame's flags clear (a data frame, not
+    /// a command: observed from 4.3.5), and accepts either.
+    pub(super) fn seal_frame(&mut self, fl: u8, body: &[u8]) {
+        let Some(c) = self.cipher.as_mut() else {
+            return;
+        };
+        // Room for a long header; a short one is moved into place after.
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0u8; 9]);
+        if let Err(e) = c.seal(fl, body, &mut self.out) {
+            self.out.truncate(start);
+            self.dead = Some(e);
+            return;
+        }
+        let n = self.out.len() - start - 9;
+        if n < 256 {
+            self.out[start + 8] = n as u8;
+            self.out.drain(start..start + 7);
+        } else {
+            self.out[start] = 0x02;
+            self.out[start + 1..start + 9].copy_from_slice(&(n as u64).to_be_bytes());
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 //! parse.
 
 use super::codec::{put_header_v1, put_header_v2, Framing};
-use super::error::{Error, PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH};
+use super::error::{
+    Error, PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+};
 use super::{socket_types, Phase, Zmtp};
 
 const SIGNATURE_LEN: usize = 10;
@@ -34,6 +36,7 @@ impl Zmtp {
         // Not FF, or bit 0 of byte 9 clear: an unversioned 1.0 peer whose
         // first bytes are its identity frame.
         if buf[0] != 0xFF || (n >= SIGNATURE_LEN && buf[9] & 1 == 0) {
+            self.refuse_legacy_with_zap()?;
             self.start_v1_unversioned();
             return Ok(true);
         }
@@ -69,12 +72,25 @@ impl Zmtp {
             .copy_from_slice(self.inbuf.slice(self.rpos, self.rpos + self.greeting_len));
         self.rpos += self.greeting_len;
         match revision {
+            0 | 1 => self.refuse_legacy_with_zap()?,
+            _ => {}
+        }
+        match revision {
             0 => self.start_legacy(Framing::V1, (1, 0), g[11]),
             1 => self.start_legacy(Framing::V2, (2, 0), g[11]),
             3 if g[11] == 0 => self.start_v3((3, 0), &g)?,
             _ => self.start_v3((3, 1), &g)?,
         }
         Ok(true)
+    }
+
+    /// ZMTP 1.0/2.0 peers have no mechanism: with ZAP enabled (a security
+    /// mechanism, or NULL with a ZAP domain) libzmq refuses them (Z2).
+    fn refuse_legacy_with_zap(&self) -> Result<(), Error> {
+        if self.zap_enabled {
+            return Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_UNSPECIFIED));
+        }
+        Ok(())
     }
 
     /// Unversioned ZMTP 1.0 (`handshake_v1_0_unversioned`): the 10 bytes

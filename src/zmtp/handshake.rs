@@ -8,9 +8,7 @@ use std::time::Instant;
 
 use super::codec::put_header_v2;
 use super::decoder::{Body, Frame};
-use super::error::{
-    Error, PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND, PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
-};
+use super::error::{Error, PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND};
 use super::mechanism::{socket_type_from_name, MechanismStatus};
 use super::{Event, PeerInfo, Phase, Zmtp};
 use crate::msg::{MetaSource, Metadata, Msg};
@@ -37,11 +35,19 @@ impl Zmtp {
             Body::In(s, e) => self.inbuf.slice(*s, *e),
             Body::Owned(v) => v,
         };
-        self.mech.process_handshake_command(body)?;
+        let r = self.mech.process_handshake_command(body);
+        // Whatever the mechanism queued (e.g. ERROR) goes out, even on
+        // failure (the engine writes it before closing).
         self.flush_handshake();
+        r?;
+        self.check_handshake(now)
+    }
+
+    /// After a command or a ZAP reply: Ready, a failure, or more to come.
+    pub(super) fn check_handshake(&mut self, now: Instant) -> Result<Option<Event>, Error> {
         match self.mech.status() {
             MechanismStatus::Ready => Ok(Some(self.become_ready_v3(now))),
-            MechanismStatus::Error => Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_UNSPECIFIED)),
+            MechanismStatus::Error => Err(self.mech.failure()),
             MechanismStatus::Handshaking => Ok(None),
         }
     }
@@ -73,6 +79,12 @@ impl Zmtp {
                 _ => {}
             }
         }
+        // ZAP's User-Id and metadata win over the peer's (libzmq inserts
+        // them first into a map that keeps the first value).
+        for (k, v) in self.mech.zap_properties() {
+            meta.set(k, v);
+        }
+        self.cipher = self.mech.take_cipher();
         self.msg_meta = Some(MetaSource::new(meta.clone()));
         let meta = Arc::new(meta);
         let info = PeerInfo {

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use super::codec::put_header_v2;
 use super::error::Error;
 use super::{Phase, Zmtp};
 
@@ -56,10 +55,7 @@ impl Zmtp {
         if let (Some(at), Some(ivl)) = (self.next_ping, self.heartbeat_ivl) {
             if at <= now {
                 // `\x04PING` + TTL in deciseconds, never a context (Z8).
-                self.compact_output();
-                put_header_v2(&mut self.out, false, true, 7);
-                self.out.extend_from_slice(b"\x04PING");
-                self.out.extend_from_slice(&self.ping_ttl.to_be_bytes());
+                self.put_command(&[b"\x04PING", &self.ping_ttl.to_be_bytes()]);
                 self.next_ping = Some(now + ivl);
                 if self.hb_timeout_at.is_none() && !self.flow_stopped {
                     self.hb_timeout_at = self.heartbeat_timeout.map(|t| now + t);
@@ -89,10 +85,7 @@ impl Zmtp {
         if self.out.len() - self.opos >= PONG_BACKLOG {
             return;
         }
-        self.compact_output();
-        put_header_v2(&mut self.out, false, true, 5 + ctx.len());
-        self.out.extend_from_slice(b"\x04PONG");
-        self.out.extend_from_slice(ctx);
+        self.put_command(&[b"\x04PONG", ctx]);
     }
 }
 

@@ -57,10 +57,11 @@ pub use error::{
     PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY, PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
     PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND, PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
 };
+pub use mechanism::zap;
 pub use mechanism::{
-    add_basic_properties, parse_properties, peer_type_ok, socket_type_from_name, socket_type_name,
-    Cipher, Mechanism, MechanismConfig, MechanismStatus, Properties, SecretKeyBytes, ZapReply,
-    ZapRequest,
+    add_basic_properties, curve_keypair_z85, curve_public_z85, parse_properties, peer_type_ok,
+    socket_type_from_name, socket_type_name, Cipher, Mechanism, MechanismConfig, MechanismStatus,
+    Properties, SecretKeyBytes, ZapReply, ZapRequest,
 };
 
 use std::sync::Arc;
@@ -206,6 +207,13 @@ pub struct Zmtp {
     ping_ttl: u16,
     mech_name: [u8; 20],
     mech: Box<dyn Mechanism>,
+    /// ZMTP 1.0/2.0 peers are refused ([`Config::zap_enabled`]).
+    zap_enabled: bool,
+    /// A ZAP reply was handed to the mechanism: its status is due for a
+    /// check on the next `next_event`.
+    zap_answered: bool,
+    /// After a CURVE handshake: every frame is sealed/opened (MESSAGE).
+    cipher: Option<Box<dyn Cipher>>,
 
     phase: Phase,
     framing: Framing,
@@ -278,6 +286,9 @@ impl Zmtp {
             ping_ttl,
             mech_name: cfg.mechanism.greeting_name(),
             mech: cfg.mechanism.build(&cfg),
+            zap_enabled: cfg.zap_enabled(),
+            zap_answered: false,
+            cipher: None,
             routing_id,
             phase: Phase::Greeting,
             framing: Framing::V2,
@@ -345,6 +356,44 @@ impl Zmtp {
         self.msg_meta = meta.map(MetaSource::new);
     }
 
+    /// ZAP: the request the handshake waits on, taken once (see
+    /// [`Mechanism::take_zap_request`]); the engine sends it to the handler
+    /// and answers with [`zap_reply`](Self::zap_reply).
+    pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        if self.dead.is_some() || self.phase != Phase::Handshake {
+            return None;
+        }
+        self.mech.take_zap_request()
+    }
+
+    /// The handler's reply (`None`: no handler bound). Queues what the
+    /// mechanism sends next; the next [`next_event`](Self::next_event)
+    /// reports Ready or the failure.
+    pub fn zap_reply(&mut self, reply: Option<&ZapReply>) {
+        if self.dead.is_some() || self.phase != Phase::Handshake {
+            return;
+        }
+        match self.mech.zap_reply(reply) {
+            Ok(()) => {
+                self.flush_handshake();
+                self.zap_answered = true;
+            }
+            Err(e) => {
+                // What the mechanism queued (an ERROR) still goes out.
+                self.flush_handshake();
+                self.dead = Some(e);
+            }
+        }
+    }
+
+    /// The ZAP exchange itself failed (a malformed reply, the handler gone):
+    /// the connection dies with `e`.
+    pub fn zap_failed(&mut self, e: Error) {
+        if self.dead.is_none() {
+            self.dead = Some(e);
+        }
+    }
+
     /// Tells whether the engine has stopped reading (session pipe full) or
     /// writing. While stopped, a PING sent or received starts no heartbeat
     /// timeout or TTL timer, as in libzmq; timers already running go on.
@@ -358,6 +407,11 @@ impl Zmtp {
         }
         if let Some(ev) = self.pending.take() {
             return Ok(Some(ev));
+        }
+        if std::mem::take(&mut self.zap_answered) && self.phase == Phase::Handshake {
+            if let Some(ev) = self.check_handshake(now)? {
+                return Ok(Some(ev));
+            }
         }
         while let Some(frame) = self.read_frame()? {
             if let Some(ev) = self.on_frame(frame, now)? {

@@ -24,6 +24,9 @@ impl Zmtp {
                     // Any frame is a sign of life (Z8).
                     self.hb_timeout_at = None;
                     self.ttl_at = None;
+                    if self.cipher.is_some() {
+                        return self.on_sealed(f, now);
+                    }
                     if f.command {
                         return Ok(self.on_command(f, now));
                     }
@@ -54,34 +57,84 @@ impl Zmtp {
             Body::In(s, e) => self.inbuf.slice(*s, *e),
             Body::Owned(v) => v,
         };
-        let (&name_len, rest) = body.split_first()?;
-        let name_len = usize::from(name_len);
-        if rest.len() < name_len {
-            return None;
+        let cmd = parse_command(body, f.more);
+        self.apply_command(cmd, now)
+    }
+
+    /// After a CURVE handshake every frame is a MESSAGE: opened, it is a
+    /// data frame or a command, as its flags byte says.
+    fn on_sealed(&mut self, f: Frame, now: Instant) -> Result<Option<Event>, Error> {
+        let body: &[u8] = match &f.body {
+            Body::In(s, e) => self.inbuf.slice(*s, *e),
+            Body::Owned(v) => v,
+        };
+        let Some(c) = self.cipher.as_mut() else {
+            return Ok(None);
+        };
+        let (fl, plain) = c.open(body)?;
+        let more = fl & 1 != 0;
+        if fl & 2 != 0 {
+            let cmd = parse_command(&plain, more);
+            return Ok(self.apply_command(cmd, now));
         }
-        let (name, data) = rest.split_at(name_len);
-        match name {
-            b"PING" => {
-                // TTL and context (at most 2 + 16 bytes are ever used),
-                // copied off the receive buffer so the PONG can be queued.
-                let mut ping = [0u8; PING_MAX];
-                let n = data.len().min(PING_MAX);
-                ping[..n].copy_from_slice(&data[..n]);
+        let mut msg = Msg::from_vec(plain);
+        msg.set_more(more);
+        msg.set_metadata(self.msg_meta.as_mut().map(MetaSource::share));
+        Ok(Some(Event::Msg(msg)))
+    }
+
+    fn apply_command(&mut self, cmd: Command, now: Instant) -> Option<Event> {
+        match cmd {
+            Command::Ping(ping, n) => {
                 self.on_ping(&ping[..n], now);
                 None
             }
-            b"SUBSCRIBE" | b"CANCEL" => {
-                let mut v = Vec::with_capacity(1 + data.len());
-                v.push(u8::from(name == b"SUBSCRIBE"));
-                v.extend_from_slice(data);
-                let mut msg = Msg::from_vec(v);
-                msg.set_flags(flags::SUBSCRIPTION);
-                msg.set_more(f.more);
+            Command::Subscription(mut msg) => {
                 msg.set_metadata(self.msg_meta.as_mut().map(MetaSource::share));
                 Some(Event::Msg(msg))
             }
-            _ => None,
+            Command::Ignored => None,
         }
+    }
+}
+
+/// What a command after the handshake asks for.
+enum Command {
+    /// PING's TTL and context (at most 2 + 16 bytes are ever used), copied
+    /// off the receive buffer so the PONG can be queued.
+    Ping([u8; PING_MAX], usize),
+    /// SUBSCRIBE/CANCEL as the `\x01topic` / `\x00topic` message the
+    /// socket reads.
+    Subscription(Msg),
+    Ignored,
+}
+
+fn parse_command(body: &[u8], more: bool) -> Command {
+    let Some((&name_len, rest)) = body.split_first() else {
+        return Command::Ignored;
+    };
+    let name_len = usize::from(name_len);
+    if rest.len() < name_len {
+        return Command::Ignored;
+    }
+    let (name, data) = rest.split_at(name_len);
+    match name {
+        b"PING" => {
+            let mut ping = [0u8; PING_MAX];
+            let n = data.len().min(PING_MAX);
+            ping[..n].copy_from_slice(&data[..n]);
+            Command::Ping(ping, n)
+        }
+        b"SUBSCRIBE" | b"CANCEL" => {
+            let mut v = Vec::with_capacity(1 + data.len());
+            v.push(u8::from(name == b"SUBSCRIBE"));
+            v.extend_from_slice(data);
+            let mut msg = Msg::from_vec(v);
+            msg.set_flags(flags::SUBSCRIPTION);
+            msg.set_more(more);
+            Command::Subscription(msg)
+        }
+        _ => Command::Ignored,
     }
 }
 

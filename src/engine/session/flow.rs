@@ -20,7 +20,14 @@ impl Session {
             };
             let mut st = PumpStats::default();
             match e.pump(self.pipe.as_mut(), now, usize::MAX, false, &mut st) {
-                Pumped::Drained => break,
+                Pumped::Drained => {
+                    // A handshake waiting on ZAP: ask the handler (answered
+                    // at once when none is bound: decode on).
+                    if self.zap_start(r) {
+                        continue;
+                    }
+                    break;
+                }
                 Pumped::Stopped => return self.stop_input(r),
                 Pumped::Failed => return self.engine_error(r),
                 Pumped::Ready(peer) => {

@@ -19,6 +19,7 @@ pub use properties::{
 
 use super::error::{Error, PROTOCOL_ERROR_ZMTP_UNSPECIFIED};
 use super::Config;
+pub use curve::keys::{curve_keypair_z85, curve_public_z85};
 pub use zap::{ZapReply, ZapRequest};
 
 /// Which mechanism a connection uses, with its credentials.
@@ -47,14 +48,7 @@ pub enum MechanismConfig {
 }
 
 /// A 32-byte secret key as configured: wiped on drop, never printed.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretKeyBytes(pub zeroize::Zeroizing<[u8; 32]>);
-
-impl std::fmt::Debug for SecretKeyBytes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretKeyBytes(..)")
-    }
-}
+pub type SecretKeyBytes = crate::secret::Secret<[u8; 32]>;
 
 impl MechanismConfig {
     /// The 20-byte, zero-padded name sent in the greeting and compared

@@ -101,41 +101,51 @@ pub fn add_basic_properties(cfg: &Config, out: &mut Vec<u8>) {
 /// libzmq accepts a list that ends right after a name or a value length; we
 /// do not (STYLE: never trust the peer).
 pub fn parse_properties(ours: i32, data: &[u8], malformed_code: u32) -> Result<Properties, Error> {
-    let props = parse_metadata_list(data).ok_or(Error::Protocol(malformed_code))?;
-    for (name, value) in &props {
-        if name == "Socket-Type"
+    parse_list(data, Error::Protocol(malformed_code), |name, value| {
+        if name == b"Socket-Type"
             && !socket_type_from_name(value).is_some_and(|t| peer_type_ok(ours, t))
         {
             return Err(Error::WrongSocketType);
         }
-    }
-    Ok(props)
+        Ok(())
+    })
 }
 
-/// The property list itself (also a ZAP reply's metadata frame): names in
-/// the order received, the first value of a repeated name kept; None if a
+/// The property list alone (a ZAP reply's metadata frame): None if a
 /// property is truncated or a byte trails.
-pub fn parse_metadata_list(mut data: &[u8]) -> Option<Properties> {
+pub fn parse_metadata_list(data: &[u8]) -> Option<Properties> {
+    parse_list(data, Error::Protocol(0), |_, _| Ok(())).ok()
+}
+
+/// Names in the order received, the first value of a repeated name kept;
+/// `check` sees each property as it is read (its error comes first, as in
+/// libzmq).
+fn parse_list(
+    mut data: &[u8],
+    malformed: Error,
+    mut check: impl FnMut(&[u8], &[u8]) -> Result<(), Error>,
+) -> Result<Properties, Error> {
     let mut props: Properties = Vec::new();
     while let Some((&name_len, rest)) = data.split_first() {
         let name_len = usize::from(name_len);
         if rest.len() < name_len + 4 {
-            return None;
+            return Err(malformed);
         }
         let (name, rest) = rest.split_at(name_len);
         let (vlen, rest) = rest.split_at(4);
         let vlen = u32::from_be_bytes([vlen[0], vlen[1], vlen[2], vlen[3]]) as usize;
         if rest.len() < vlen {
-            return None;
+            return Err(malformed);
         }
         let (value, rest) = rest.split_at(vlen);
         data = rest;
+        check(name, value)?;
         let name = String::from_utf8_lossy(name).into_owned();
         if !props.iter().any(|p| p.0 == name) {
             props.push((name, value.to_vec()));
         }
     }
-    Some(props)
+    Ok(props)
 }
 
 #[cfg(test)]

@@ -110,11 +110,30 @@ impl BoxKey {
         }
     }
 
-    /// Boxes `plaintext` under `nonce` into a new vector.
+    /// Boxes `plaintext` under `nonce` into a new vector (tests: the
+    /// commands box into their output buffer instead).
+    #[cfg(test)]
     pub fn seal(&self, nonce: &Nonce, plaintext: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(BOX_OVERHEAD + plaintext.len());
         self.seal_into(nonce, plaintext, &mut out);
         out
+    }
+
+    /// Opens a box in place: `tag` is the box's first 16 bytes, `buf` the
+    /// ciphertext that follows, which becomes the plaintext (no extra copy).
+    /// On failure `buf` is left as it was (still ciphertext).
+    pub fn open_in_place(
+        &self,
+        nonce: &Nonce,
+        tag: &[u8],
+        buf: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        if tag.len() != BOX_OVERHEAD {
+            return Err(CryptoError);
+        }
+        self.0
+            .decrypt_in_place_detached(nonce.into(), b"", buf, tag.into())
+            .map_err(|_| CryptoError)
     }
 
     /// Opens a box (tag then ciphertext); the plaintext is wiped on drop.

@@ -53,6 +53,9 @@ pub enum CommandError {
     Cryptographic,
     /// A MESSAGE nonce did not increase (`..._INVALID_SEQUENCE`).
     InvalidSequence,
+    /// INITIATE's vouch opened but names another transient key or server
+    /// (`ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE`).
+    KeyExchange,
 }
 
 impl From<CryptoError> for CommandError {
@@ -99,8 +102,6 @@ pub fn encode_hello(client_transient: &KeyPair, server: &PublicKey, nonce: u64) 
 pub struct Hello {
     /// The client's transient public key C'.
     pub client_transient: PublicKey,
-    /// The client's short nonce (the floor for its later ones).
-    pub nonce: u64,
 }
 
 /// Server: checks a HELLO's size, version and signature box.
@@ -115,10 +116,8 @@ pub fn decode_hello(body: &[u8], server: &SecretKey) -> Result<Hello> {
     if sig.iter().any(|&b| b != 0) {
         return Err(CommandError::Cryptographic);
     }
-    Ok(Hello {
-        client_transient,
-        nonce,
-    })
+    // libzmq does not relate HELLO's nonce to INITIATE's; neither do we.
+    Ok(Hello { client_transient })
 }
 
 /// Server: WELCOME carrying a fresh transient key S' and the cookie that
@@ -257,7 +256,7 @@ pub fn decode_initiate(
         &plain[48..128],
     )?;
     if vouch[..KEY_LEN] != hello.client_transient.0 || vouch[KEY_LEN..] != server.public.0 {
-        return Err(CommandError::Cryptographic);
+        return Err(CommandError::KeyExchange);
     }
     Ok(Initiate {
         client,
@@ -286,18 +285,20 @@ pub fn decode_ready(body: &[u8], session: &BoxKey) -> Result<(u64, Zeroizing<Vec
     Ok((nonce, metadata))
 }
 
-/// Either side: one frame as a MESSAGE command, boxed under the next nonce
-/// with this side's prefix (`CurveZMQMESSAGEC` for the client, `...S` for
-/// the server). Boxed in place: the payload is copied once.
-pub fn encode_message(
+/// Either side: appends one frame as a MESSAGE command to `out`, boxed
+/// under the next nonce with this side's prefix (`CurveZMQMESSAGEC` for the
+/// client, `...S` for the server). Boxed in place: the payload is copied
+/// once, straight into `out`.
+pub fn encode_message_into(
     session: &BoxKey,
     prefix: &[u8; 16],
     nonce: &mut SendNonce,
     flags: u8,
     payload: &[u8],
-) -> Result<Vec<u8>> {
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let n = nonce.take()?;
-    let mut out = Vec::with_capacity(MESSAGE_MIN_LEN + payload.len());
+    out.reserve(MESSAGE_MIN_LEN + payload.len());
     out.extend_from_slice(MESSAGE);
     out.extend_from_slice(&n.to_be_bytes());
     let start = out.len();
@@ -305,13 +306,28 @@ pub fn encode_message(
     out.push(flags);
     out.extend_from_slice(payload);
     session.seal_in_place(&short_nonce(prefix, n), &mut out[start..]);
+    Ok(())
+}
+
+/// [`encode_message_into`] a new vector.
+#[cfg(test)]
+pub fn encode_message(
+    session: &BoxKey,
+    prefix: &[u8; 16],
+    nonce: &mut SendNonce,
+    flags: u8,
+    payload: &[u8],
+) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(MESSAGE_MIN_LEN + payload.len());
+    encode_message_into(session, prefix, nonce, flags, payload, &mut out)?;
     Ok(out)
 }
 
 /// Either side: opens a MESSAGE from the peer (whose prefix is `prefix`);
 /// its nonce must exceed the last accepted one, which it then becomes.
 /// Returns the flags byte and the payload. As in libzmq, flag bits other
-/// than MORE and COMMAND are ignored. The payload is user data, not key
+/// than MORE and COMMAND are ignored. The ciphertext is copied once into the
+/// returned payload and opened there; the payload is user data, not key
 /// material, so it is not wiped (no per-message cost).
 pub fn decode_message(
     body: &[u8],
@@ -324,9 +340,12 @@ pub fn decode_message(
     }
     let n = u64_at(body, 8);
     nonce.check(n).map_err(|_| CommandError::InvalidSequence)?;
-    let mut plain = std::mem::take(&mut *session.open(&short_nonce(prefix, n), &body[16..])?);
+    let (tag, sealed) = body[16..].split_at(BOX_OVERHEAD);
+    let mut plain = sealed.to_vec();
+    session.open_in_place(&short_nonce(prefix, n), tag, &mut plain)?;
     nonce.accept(n);
-    let flags = plain.remove(0);
+    // MESSAGE_MIN_LEN guarantees the flags byte.
+    let flags = plain.remove(0) & (FLAG_MORE | FLAG_COMMAND);
     Ok((flags, plain))
 }
 

@@ -37,7 +37,6 @@ fn handshake(client: &KeyPair, server: &KeyPair, metadata: &[u8]) -> Done {
     assert_eq!(hello.len(), HELLO_LEN);
     let h = decode_hello(&hello, &server.secret).unwrap();
     assert_eq!(h.client_transient, c_t.public);
-    assert_eq!(h.nonce, 1);
 
     let s_t = KeyPair::generate();
     let cookie_key = BoxKey::random_secret();
@@ -201,7 +200,6 @@ fn malformed_commands_are_refused_by_size_and_name() {
     );
     let h = Hello {
         client_transient: c_t.public,
-        nonce: 1,
     };
     let initiate = [&b"\x08INITIATE"[..], &[0; INITIATE_MIN_LEN - 10]].concat();
     assert_eq!(
@@ -268,25 +266,25 @@ fn initiate_must_match_its_hello_cookie_and_server() {
     // The cookie replayed on a connection whose HELLO had another C'.
     let other_hello = Hello {
         client_transient: KeyPair::generate().public,
-        nonce: 1,
     };
     assert_eq!(
         decode_initiate(&good, &server, &other_hello, &cookie_key).err(),
         crypto
     );
     // A vouch for another server key.
+    let key_exchange = Some(CommandError::KeyExchange);
     let wrong = KeyPair::generate().public;
     let bad = encode_initiate(&client, &c_t.public, &wrong, &w, &session, 2, b"").unwrap();
     assert_eq!(
         decode_initiate(&bad, &server, &h, &cookie_key).err(),
-        crypto
+        key_exchange
     );
     // A vouch for another transient key.
     let other_t = KeyPair::generate().public;
     let bad = encode_initiate(&client, &other_t, &server.public, &w, &session, 2, b"").unwrap();
     assert_eq!(
         decode_initiate(&bad, &server, &h, &cookie_key).err(),
-        crypto
+        key_exchange
     );
     // Any flipped byte in the boxes.
     for i in [10, 40, 104, 110, 120, 200, good.len() - 1] {
@@ -321,7 +319,6 @@ b12a8f2a84613864ac6b07c2beff42d8636621d42681d30627510ed41cdc5e825b1d1bd838a07649
 fn decodes_a_real_libzmq_client_handshake() {
     let server = pair(SERVER_SECRET);
     let hello = decode_hello(&unhex(LIBZMQ_HELLO), &server.secret).unwrap();
-    assert_eq!(hello.nonce, 1);
     let cookie_key = BoxKey::secret(&std::array::from_fn(|i| 64 + i as u8));
     let i = decode_initiate(&unhex(LIBZMQ_INITIATE), &server, &hello, &cookie_key).unwrap();
     assert_eq!(i.client, pair(CLIENT_SECRET).public);

@@ -23,7 +23,9 @@ pub const Z85_KEY_LEN: usize = 40;
 pub struct PublicKey(pub [u8; KEY_LEN]);
 
 impl PublicKey {
-    /// Parses 40 characters of Z85; `None` on any other length or bad text.
+    /// Parses 40 characters of Z85; `None` on any other length or bad text
+    /// (tests: the options parse keys themselves).
+    #[cfg(test)]
     pub fn from_z85(text: &[u8]) -> Option<Self> {
         z85::decode_key(text).map(PublicKey)
     }
@@ -126,6 +128,33 @@ impl KeyPair {
     }
 }
 
+/// A key in Z85 text with its terminating NUL, as `zmq_curve_keypair` and
+/// `zmq_curve_public` write it (41 bytes).
+pub type Z85KeyText = [u8; Z85_KEY_LEN + 1];
+
+fn z85_text(text: &str) -> Z85KeyText {
+    let mut out = [0u8; Z85_KEY_LEN + 1];
+    let n = text.len().min(Z85_KEY_LEN);
+    out[..n].copy_from_slice(&text.as_bytes()[..n]);
+    out
+}
+
+/// `zmq_curve_keypair`: a fresh key pair as (public, secret) Z85 texts; the
+/// secret's copy is wiped on drop.
+pub fn curve_keypair_z85() -> (Z85KeyText, Zeroizing<Z85KeyText>) {
+    let pair = KeyPair::generate();
+    let secret = Zeroizing::new(z85_text(&pair.secret.to_z85()));
+    (z85_text(&pair.public.to_z85()), secret)
+}
+
+/// `zmq_curve_public`: the public key of a secret key given as exactly 40
+/// characters of Z85; `None` for any other length or bad text (libzmq then
+/// fails with EINVAL from its Z85 decoder).
+pub fn curve_public_z85(secret_z85: &[u8]) -> Option<Z85KeyText> {
+    let secret = SecretKey::from_z85(secret_z85)?;
+    Some(z85_text(&secret.public_key().to_z85()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +186,23 @@ mod tests {
         assert_ne!(a.public, b.public);
         assert_eq!(a.secret.public_key(), a.public);
         assert_eq!(a.public.to_z85().len(), Z85_KEY_LEN);
+    }
+
+    #[test]
+    fn z85_key_functions_round_trip() {
+        let public = curve_public_z85(CLIENT_SECRET).unwrap();
+        assert_eq!(&public[..40], CLIENT_PUBLIC);
+        assert_eq!(public[40], 0);
+        let (p, s) = curve_keypair_z85();
+        assert_eq!((p[40], s[40]), (0, 0));
+        assert_eq!(curve_public_z85(&s[..40]), Some(p));
+        assert_ne!(curve_keypair_z85().0, p);
+        assert_eq!(curve_public_z85(&CLIENT_SECRET[..35]), None);
+        assert_eq!(curve_public_z85(&s[..]), None);
+        assert_eq!(
+            curve_public_z85(b"~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"),
+            None
+        );
     }
 
     #[test]

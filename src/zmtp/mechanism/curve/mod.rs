@@ -1,18 +1,18 @@
-//! CURVE (RFC 25/26): the sans-IO crypto core. Keys and their Z85 forms in
+//! CURVE (RFC 25/26). The sans-IO crypto core: keys and their Z85 forms in
 //! [`keys`]; boxes, nonces and precomputed keys in [`boxes`]; the commands
 //! (HELLO, WELCOME, INITIATE, READY, MESSAGE) as pure functions in
-//! [`commands`]. Known answers come from PyNaCl (`kat_vectors.py`) and from
-//! real libzmq 4.3.5 traffic (`capture_libzmq*.py`), checked in as constants.
-//!
-//! Not wired yet: no `MechanismConfig::Curve`, no socket options, and
-//! `zmq_has("curve")` stays 0 until the whole mechanism (handshake state
-//! machine, ZAP) exists, so nothing outside this folder uses it.
-
-// Wiring pending (issue 9): remove once the mechanism uses this core.
-#![allow(dead_code)]
+//! [`commands`]. On top of it the handshake state machines, [`client`] and
+//! [`server`] (with ZAP), and the MESSAGE [`cipher`] they hand the
+//! connection once ready. Known answers come from PyNaCl (`kat_vectors.py`)
+//! and from real libzmq 4.3.5 traffic (`capture_libzmq*.py`), checked in as
+//! constants.
 
 pub mod boxes;
+pub mod cipher;
 pub mod client;
 pub mod commands;
 pub mod keys;
 pub mod server;
+
+#[cfg(test)]
+mod handshake_tests;
