@@ -58,7 +58,7 @@ QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 BUDGET = float(os.environ.get("BENCH_BUDGET", "520"))
 START = float(os.environ.get("BENCH_START") or time.time())
 RUN_TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "20"))
-# substring filter on case ids; several separated by commas
+# substring filter on case ids; several separated by commas; "^x": ids starting with x
 ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
 T0 = time.monotonic()
 
@@ -816,7 +816,9 @@ def main():
     meta = machine_info(libs, have_zrs)
     cases, rows, raw = build_cases(have_zrs, have_valgrind)
     if ONLY:
-        keep = {c.id for c in cases if any(w in c.id for w in ONLY)}
+        keep = {c.id for c in cases
+                if any(c.id.startswith(w[1:]) if w.startswith("^") else w in c.id
+                       for w in ONLY)}
         cases = [c for c in cases if c.id in keep]
         rows = [r for r in rows if r.case.id in keep]
         raw = {k: c for k, c in raw.items() if c.id in keep}
