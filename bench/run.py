@@ -172,10 +172,10 @@ def parse(rc, out, err, what):
         return Outcome(error="fail", detail=f"{what}: bad output ({e}): {lines!r} {text}")
 
 
-def run_one(argv, impl, timeout=RUN_TIMEOUT):
+def run_one(argv, impl, timeout=RUN_TIMEOUT, extra_env=None):
     if over_budget():
         return Outcome(error="skipped", detail="over BENCH_BUDGET")
-    ((rc, out, err),) = finish([spawn(argv, impl)], timeout)
+    ((rc, out, err),) = finish([spawn(argv, impl, extra_env=extra_env)], timeout)
     return parse(rc, out, err, " ".join(str(a) for a in argv))
 
 
@@ -287,14 +287,14 @@ def run_pair(impl, server, client, transport, size, count, result_from,
     return so if result_from == "server" else co
 
 
-def callgrind_ir(argv, impl):
+def callgrind_ir(argv, impl, extra_env=None):
     """Total instructions (Ir) of one run under callgrind, as an Outcome."""
     if over_budget():
         return Outcome(error="skipped", detail="over BENCH_BUDGET")
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "cg.out"
         full = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + argv
-        o = run_one(full, impl, timeout=120)
+        o = run_one(full, impl, timeout=120, extra_env=extra_env)
         if o.error:
             return o
         for line in out.read_text().splitlines():
@@ -468,16 +468,26 @@ def build_cases(have_zrs, have_valgrind):
 
     if have_valgrind:
         N = scale(20_000, 2_000)
+        # the CURVE case: per-message cost of the cipher (seal + open) on top
+        # of tcp; the handshake is in both runs and cancels out
         for name, argv in (("inproc", [BIN / "thr_inproc"]),
-                           ("tcp", [BIN / "thr_local", "tcp://127.0.0.1:*"])):
-            def cg(impl, argv=argv, N=N):
-                a = callgrind_ir(argv + [64, N], impl)
-                b = callgrind_ir(argv + [64, 2 * N], impl)
+                           ("tcp", [BIN / "thr_local", "tcp://127.0.0.1:*"]),
+                           ("tcp CURVE", [BIN / "thr_local", "tcp://127.0.0.1:*"])):
+            def cg(impl, name=name, argv=argv, N=N):
+                env = {}
+                if name.endswith("CURVE"):
+                    envs = curve_envs(impl)
+                    if isinstance(envs, Outcome):
+                        return envs
+                    env = {**envs[0], **envs[1]}
+                a = callgrind_ir(argv + [64, N], impl, env)
+                b = callgrind_ir(argv + [64, 2 * N], impl, env)
                 if a.error or b.error:
                     return a if a.error else b
                 return Outcome(data={"ir_per_msg": (b.data["ir"] - a.data["ir"]) / N,
                                      "ir_n": a.data["ir"], "ir_2n": b.data["ir"], "n": N})
-            c = Case(f"callgrind/{name}", libs, cg, reps=CG_REPS)
+            c = Case(f"callgrind/{name.replace(' CURVE', '/curve')}", libs, cg,
+                     reps=CG_REPS)
             cases.append(c)
             rows.append(Row("callgrind", f"PUSH→PULL {name}, one process", 64, c,
                             "ir_per_msg", "Ir/msg", False))
