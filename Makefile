@@ -225,6 +225,7 @@ peer: test-lib
 # libzmq.so.5 symlink to Debian's).
 BENCH_DIR := $(BUILD)/bench
 BENCH_PROGS := thr_recv thr_send lat_rep lat_req thr_inproc lat_inproc raw_thr \
+               handshake_server handshake_client curve_keypair \
                pubsub router_dealer mem_sockets mem_conns which_lib
 BENCH_CFLAGS := -std=c99 -O2 -Wall -Wextra -Werror=implicit-function-declaration
 ZEROMQ_RS := bench/zeromq-rs

@@ -148,4 +148,47 @@ static inline void print_thr (long msgs, size_t size, double elapsed)
             msgs * (double) size / elapsed);
 }
 
+/* CURVE for the benchmark pairs, chosen by the runner through the
+ * environment (nothing is set and the socket stays NULL without it):
+ *   BENCH_CURVE_SECRET     the server's Z85 secret key: bench_server_security
+ *                          makes the socket a CURVE server with it;
+ *   BENCH_CURVE_SERVERKEY  the server's Z85 public key: bench_client_security
+ *                          makes the socket a CURVE client of that server,
+ *                          with a client key pair made by zmq_curve_keypair
+ *                          once per process.
+ * The runner makes the server's pair with curve_keypair (same library). */
+static inline void bench_check_z85 (const char *name, const char *key)
+{
+    if (strlen (key) != 40) {
+        fprintf (stderr, "%s: expected 40 Z85 characters, got %zu\n", name,
+                 strlen (key));
+        exit (2);
+    }
+}
+
+static inline void bench_server_security (void *s)
+{
+    const char *secret = getenv ("BENCH_CURVE_SECRET");
+    int one = 1;
+    if (!secret)
+        return;
+    bench_check_z85 ("BENCH_CURVE_SECRET", secret);
+    CHECK (zmq_setsockopt (s, ZMQ_CURVE_SERVER, &one, sizeof one));
+    CHECK (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, secret, 40));
+}
+
+static inline void bench_client_security (void *s)
+{
+    static char pub[41], sec[41];
+    const char *server = getenv ("BENCH_CURVE_SERVERKEY");
+    if (!server)
+        return;
+    bench_check_z85 ("BENCH_CURVE_SERVERKEY", server);
+    if (!pub[0])
+        CHECK (zmq_curve_keypair (pub, sec));
+    CHECK (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, server, 40));
+    CHECK (zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, pub, 40));
+    CHECK (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, sec, 40));
+}
+
 #endif

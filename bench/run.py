@@ -58,7 +58,8 @@ QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 BUDGET = float(os.environ.get("BENCH_BUDGET", "520"))
 START = float(os.environ.get("BENCH_START") or time.time())
 RUN_TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "20"))
-ONLY = os.environ.get("BENCH_ONLY", "")  # substring filter on case ids
+# substring filter on case ids; several separated by commas; "^x": ids starting with x
+ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
 T0 = time.monotonic()
 
 SIZES_THR = [1, 64, 1024, 65536, 1048576]
@@ -171,10 +172,10 @@ def parse(rc, out, err, what):
         return Outcome(error="fail", detail=f"{what}: bad output ({e}): {lines!r} {text}")
 
 
-def run_one(argv, impl, timeout=RUN_TIMEOUT):
+def run_one(argv, impl, timeout=RUN_TIMEOUT, extra_env=None):
     if over_budget():
         return Outcome(error="skipped", detail="over BENCH_BUDGET")
-    ((rc, out, err),) = finish([spawn(argv, impl)], timeout)
+    ((rc, out, err),) = finish([spawn(argv, impl, extra_env=extra_env)], timeout)
     return parse(rc, out, err, " ".join(str(a) for a in argv))
 
 
@@ -202,18 +203,53 @@ def prog(impl, name):
     return [BIN / name]
 
 
-def run_pair(impl, server, client, transport, size, count, result_from):
-    """Server (binds) first, then client; both separate processes."""
+# the error of a CURVE run against a library whose zmq_has("curve") is 0:
+# shown in its cells, not listed as a failure
+NO_CURVE = "n/a (no curve)"
+
+
+def curve_envs(impl):
+    """(server env, client env) for a CURVE pair, or an Outcome on error.
+
+    The server's key pair comes from zmq_curve_keypair of the library under
+    test (bench/curve_keypair.c), fresh for each run; the server gets the
+    secret key, the client the public one (it makes its own pair)."""
+    o = run_one([BIN / "curve_keypair"], impl, timeout=10)
+    if o.error:
+        return o
+    if not o.data.get("curve"):
+        return Outcome(error=NO_CURVE, detail="zmq_has(\"curve\") = 0")
+    return ({"BENCH_CURVE_SECRET": o.data["secret"]},
+            {"BENCH_CURVE_SERVERKEY": o.data["public"]})
+
+
+def run_curve_pair(impl, server, client, size, count, result_from):
+    """run_pair over tcp with the server a CURVE server, the client its client."""
+    if over_budget():
+        return Outcome(error="skipped", detail="over BENCH_BUDGET")
+    envs = curve_envs(impl)
+    if isinstance(envs, Outcome):
+        return envs
+    return run_pair(impl, server, client, "tcp", size, count, result_from,
+                    senv=envs[0], cenv=envs[1])
+
+
+def run_pair(impl, server, client, transport, size, count, result_from,
+             senv=None, cenv=None):
+    """Server (binds) first, then client; both separate processes.
+
+    senv, cenv: extra environment of the server and of the client."""
     if over_budget():
         return Outcome(error="skipped", detail="over BENCH_BUDGET")
     ep = endpoint(transport)
     sargv = prog(impl, server) + [ep, size, count]
     cargv = prog(impl, client) + [ep, size, count]
-    sp = spawn(sargv, impl)
+    sp = spawn(sargv, impl, extra_env=senv)
     time.sleep(0.05)  # let it bind; the client reconnects anyway if early
     # the client gets a stdin pipe that is closed once the server has exited:
     # thr_send (with BENCH_WAIT_STDIN) keeps its connection up until then
-    cp = spawn(cargv, impl, stdin=subprocess.PIPE, extra_env={"BENCH_WAIT_STDIN": "1"})
+    cp = spawn(cargv, impl, stdin=subprocess.PIPE,
+               extra_env={"BENCH_WAIT_STDIN": "1", **(cenv or {})})
     deadline = time.monotonic() + RUN_TIMEOUT
     sout = cout = None
     try:
@@ -251,14 +287,14 @@ def run_pair(impl, server, client, transport, size, count, result_from):
     return so if result_from == "server" else co
 
 
-def callgrind_ir(argv, impl):
+def callgrind_ir(argv, impl, extra_env=None):
     """Total instructions (Ir) of one run under callgrind, as an Outcome."""
     if over_budget():
         return Outcome(error="skipped", detail="over BENCH_BUDGET")
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "cg.out"
         full = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + argv
-        o = run_one(full, impl, timeout=120)
+        o = run_one(full, impl, timeout=120, extra_env=extra_env)
         if o.error:
             return o
         for line in out.read_text().splitlines():
@@ -285,7 +321,7 @@ class Case:
                 self.runs[impl].append(o)
                 shown = o.error or json.dumps(o.data)
                 log(f"[{time.monotonic() - T0:6.1f}s] {self.id} {impl} #{rep + 1}: {shown}")
-                if o.error and o.error != "skipped":
+                if o.error and o.error not in ("skipped", NO_CURVE):
                     log("    " + o.detail.strip().replace("\n", "\n    ")[-1500:])
 
     def median(self, impl, metric):
@@ -305,8 +341,10 @@ class Case:
 
 
 class Row:
+    """zrs: True if the zmq.rs column has this case, else what its cell says."""
+
     def __init__(self, family, label, size, case, metric, unit, higher_better,
-                 raw_case=None, zrs=False):
+                 raw_case=None, zrs="—"):
         self.family, self.label, self.size, self.case = family, label, size, case
         self.metric, self.unit, self.higher_better = metric, unit, higher_better
         self.raw_case, self.zrs = raw_case, zrs
@@ -365,7 +403,35 @@ def build_cases(have_zrs, have_valgrind):
             cases.append(c)
             for m, name in (("p50_us", "p50"), ("p99_us", "p99")):
                 rows.append(Row(f"lat {transport}", f"REQ↔REP {transport} {name}", size, c,
-                                m, "µs", False, zrs=transport != "inproc"))
+                                m, "µs", False, zrs=True if transport != "inproc" else "—"))
+
+    # CURVE (issue 9): PUSH→PULL throughput between a CURVE server (thr_recv,
+    # binds) and client (thr_send), and connections per second (socket,
+    # connect, handshake, one round trip, close: handshake_client) with
+    # CURVE and, for reference, NULL. zmq.rs has no CURVE.
+    for size, count in ((64, 1_000_000), (65536, 8_000)):
+        n = scale(count)
+        c = Case(f"curve/thr/tcp/{size}", libs,
+                 lambda impl, s=size, n=n:
+                 run_curve_pair(impl, "thr_recv", "thr_send", s, n, "server"))
+        cases.append(c)
+        rows.append(Row("curve", "PUSH→PULL tcp CURVE", size, c, "msgs_per_s", "msg/s", True,
+                        zrs="n/a"))
+    for mech, count in (("curve", 1_500), ("null", 2_000)):
+        n = scale(count, 50)
+        if mech == "curve":
+            c = Case("curve/handshake/tcp", libs,
+                     lambda impl, n=n: run_curve_pair(impl, "handshake_server",
+                                                      "handshake_client", 1, n, "client"))
+        else:
+            c = Case("curve/handshake/tcp/null", libs,
+                     lambda impl, n=n: run_pair(impl, "handshake_server", "handshake_client",
+                                                "tcp", 1, n, "client"))
+        cases.append(c)
+        label = ("connect+handshake+close tcp CURVE" if mech == "curve"
+                 else "connect+handshake+close tcp NULL (reference)")
+        rows.append(Row("curve", label, None, c, "handshakes_per_s", "hs/s", True,
+                        zrs="n/a" if mech == "curve" else "—"))
 
     for nsubs, count in ((1, 500_000), (10, 100_000), (100, 20_000)):
         n = scale(count)
@@ -402,16 +468,26 @@ def build_cases(have_zrs, have_valgrind):
 
     if have_valgrind:
         N = scale(20_000, 2_000)
+        # the CURVE case: per-message cost of the cipher (seal + open) on top
+        # of tcp; the handshake is in both runs and cancels out
         for name, argv in (("inproc", [BIN / "thr_inproc"]),
-                           ("tcp", [BIN / "thr_local", "tcp://127.0.0.1:*"])):
-            def cg(impl, argv=argv, N=N):
-                a = callgrind_ir(argv + [64, N], impl)
-                b = callgrind_ir(argv + [64, 2 * N], impl)
+                           ("tcp", [BIN / "thr_local", "tcp://127.0.0.1:*"]),
+                           ("tcp CURVE", [BIN / "thr_local", "tcp://127.0.0.1:*"])):
+            def cg(impl, name=name, argv=argv, N=N):
+                env = {}
+                if name.endswith("CURVE"):
+                    envs = curve_envs(impl)
+                    if isinstance(envs, Outcome):
+                        return envs
+                    env = {**envs[0], **envs[1]}
+                a = callgrind_ir(argv + [64, N], impl, env)
+                b = callgrind_ir(argv + [64, 2 * N], impl, env)
                 if a.error or b.error:
                     return a if a.error else b
                 return Outcome(data={"ir_per_msg": (b.data["ir"] - a.data["ir"]) / N,
                                      "ir_n": a.data["ir"], "ir_2n": b.data["ir"], "n": N})
-            c = Case(f"callgrind/{name}", libs, cg, reps=CG_REPS)
+            c = Case(f"callgrind/{name.replace(' CURVE', '/curve')}", libs, cg,
+                     reps=CG_REPS)
             cases.append(c)
             rows.append(Row("callgrind", f"PUSH→PULL {name}, one process", 64, c,
                             "ir_per_msg", "Ir/msg", False))
@@ -499,7 +575,7 @@ def machine_info(libs, have_zrs):
 def fmt(v, unit):
     if v is None:
         return ""
-    if unit in ("msg/s", "rtt/s"):
+    if unit in ("msg/s", "rtt/s", "hs/s"):
         if v >= 1e6:
             return f"{v / 1e6:.2f} M"
         if v >= 1e3:
@@ -551,7 +627,7 @@ def markdown(meta, cases, rows, raw, have_zrs):
              "Same C binaries for ours and libzmq (built once against include/zmq.h), library "
              "chosen by LD_LIBRARY_PATH and verified. Wall time of the runner: "
              f"{meta.get('wall_s', 0):.0f} s.")
-    L.append("- ours/libzmq: > 1 is better for rates (msg/s, rtt/s), < 1 is better for "
+    L.append("- ours/libzmq: > 1 is better for rates (msg/s, rtt/s, hs/s), < 1 is better for "
              "latency (µs), memory and instructions. \"% of raw\": bytes/s as a share of "
              "the raw-socket ceiling (tcp vs plain TCP, ipc vs a Unix socketpair, same "
              "ZMTP framing), ours · libzmq.")
@@ -574,7 +650,7 @@ def markdown(meta, cases, rows, raw, have_zrs):
                 f"{cell(r.case, 'libzmq', r.metric, r.unit)} | "
                 f"{'' if rt is None else f'{rt:.2f}'} | {share} |")
         if have_zrs:
-            line += f" {cell(r.case, 'zmq.rs', r.metric, r.unit) if r.zrs else '—'} |"
+            line += f" {cell(r.case, 'zmq.rs', r.metric, r.unit) if r.zrs is True else r.zrs} |"
         L.append(line)
 
     L.append("")
@@ -618,9 +694,12 @@ def markdown(meta, cases, rows, raw, have_zrs):
     L.append("| benchmark | size | ours | libzmq |" + (" zmq.rs |" if have_zrs else ""))
     L.append("|---|---|---|---|" + ("---|" if have_zrs else ""))
     for r in rows:
-        if r.family.startswith("thr") and r.size >= 1024:
+        if (r.family.startswith("thr") or r.family == "curve") and (r.size or 0) >= 1024:
             cells = []
             for i in ["ours", "libzmq"] + (["zmq.rs"] if have_zrs else []):
+                if i == "zmq.rs" and r.zrs is not True:
+                    cells.append(r.zrs)
+                    continue
                 v, note = r.case.median(i, "bytes_per_s")
                 cells.append(gbps(v) + note if v is not None else note)
             L.append(f"| {r.label} | {size_label(r.size)} | " + " | ".join(cells) + " |")
@@ -643,7 +722,7 @@ def markdown(meta, cases, rows, raw, have_zrs):
     for c in cases:
         for i, runs in c.runs.items():
             for n, o in enumerate(runs):
-                if o.error and o.error != "skipped":
+                if o.error and o.error not in ("skipped", NO_CURVE):
                     lib = f" (LD_LIBRARY_PATH={LIBDIRS[i].relative_to(ROOT)})" if i in LIBDIRS else ""
                     failures.append(f"- {c.id} {i} run {n + 1}{lib}: {o.error}: "
                                     f"`{o.detail.strip().splitlines()[0][:300] if o.detail.strip() else ''}`")
@@ -747,7 +826,9 @@ def main():
     meta = machine_info(libs, have_zrs)
     cases, rows, raw = build_cases(have_zrs, have_valgrind)
     if ONLY:
-        keep = {c.id for c in cases if ONLY in c.id}
+        keep = {c.id for c in cases
+                if any(c.id.startswith(w[1:]) if w.startswith("^") else w in c.id
+                       for w in ONLY)}
         cases = [c for c in cases if c.id in keep]
         rows = [r for r in rows if r.case.id in keep]
         raw = {k: c for k, c in raw.items() if c.id in keep}
@@ -766,7 +847,7 @@ def main():
                   "unit": r.unit, "higher_is_better": r.higher_better,
                   "ours": r.case.median("ours", r.metric)[0],
                   "libzmq": r.case.median("libzmq", r.metric)[0],
-                  "zmq.rs": r.case.median("zmq.rs", r.metric)[0] if r.zrs else None,
+                  "zmq.rs": r.case.median("zmq.rs", r.metric)[0] if r.zrs is True else None,
                   "ratio": ratio(r),
                   "raw_share_ours": raw_share(r, "ours"),
                   "raw_share_libzmq": raw_share(r, "libzmq")} for r in rows],

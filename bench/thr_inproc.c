@@ -3,7 +3,9 @@
  * Built a second time with -DTHR_LOCAL as
  * thr_local ENDPOINT SIZE COUNT
  *   the same over any endpoint (e.g. tcp://127.0.0.1:* or ipc://...), used by
- *   the callgrind runs (one process, so valgrind sees both sides).
+ *   the callgrind runs (one process, so valgrind sees both sides); with the
+ *   BENCH_CURVE_* variables (bench.h) the PULL is a CURVE server and the
+ *   PUSH its client.
  * Prints {"msgs_per_s": X, "bytes_per_s": Y}, timed on the receiver from the
  * first message received to the last, like thr_recv. */
 #include "bench.h"
@@ -22,6 +24,7 @@ static void *sender (void *arg)
     (void) arg;
     if (!s)
         DIE ("zmq_socket");
+    bench_client_security (s);
     CHECK (zmq_connect (s, endpoint));
     for (i = 0; i < count; i++) {
         CHECK (zmq_msg_init_size (&msg, size));
@@ -64,6 +67,7 @@ int main (int argc, char **argv)
     s = zmq_socket (ctx, ZMQ_PULL);
     if (!s)
         DIE ("zmq_socket");
+    bench_server_security (s);
     CHECK (zmq_bind (s, bind_ep));
     CHECK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &n));
     pthread_create (&t, NULL, sender, NULL);

@@ -1,7 +1,8 @@
 /* thr_recv ENDPOINT SIZE COUNT
  * Binds a PULL socket on ENDPOINT, receives COUNT messages of SIZE bytes and
  * prints {"msgs_per_s": X, "bytes_per_s": Y}, timed from the first message
- * received to the last (COUNT-1 intervals). Pair: thr_send. */
+ * received to the last (COUNT-1 intervals). Pair: thr_send.
+ * With BENCH_CURVE_SECRET set it is a CURVE server (see bench.h). */
 #include "bench.h"
 
 int main (int argc, char **argv)
@@ -30,6 +31,7 @@ int main (int argc, char **argv)
      * first message, then 5 s without any message */
     CHECK (zmq_setsockopt (s, ZMQ_RCVTIMEO, &first_timeout,
                            sizeof first_timeout));
+    bench_server_security (s);
     CHECK (zmq_bind (s, argv[1]));
     zmq_msg_init (&msg);
     if (zmq_msg_recv (&msg, s, 0) < 0)

@@ -1,7 +1,8 @@
 /* thr_send ENDPOINT SIZE COUNT
  * Connects a PUSH socket to ENDPOINT, sends COUNT messages of SIZE bytes,
  * closes with the default linger (waits for delivery) and prints {}.
- * Pair: thr_recv.
+ * Pair: thr_recv. With BENCH_CURVE_SERVERKEY set it is a CURVE client of
+ * that server (see bench.h).
  * With BENCH_WAIT_STDIN=1 in the environment (bench/run.py sets it), it
  * reads standard input to EOF before closing the socket: the runner closes
  * that pipe once thr_recv has exited, so the connection stays up until the
@@ -28,6 +29,7 @@ int main (int argc, char **argv)
     s = zmq_socket (ctx, ZMQ_PUSH);
     if (!s)
         DIE ("zmq_socket");
+    bench_client_security (s);
     CHECK (zmq_connect (s, argv[1]));
     for (i = 0; i < count; i++) {
         /* a fresh message each time, like libzmq's perf/remote_thr (the
