@@ -60,12 +60,19 @@ def talk(server, client, tag):
     return user
 
 
-def refused(ctx, server, client, tag):
-    """The client is refused with AUTH 400 and its request never arrives."""
+def refused(ctx, server, client, tag, endpoint):
+    """The client is refused with AUTH 400 and its request never arrives.
+    The monitor is up before the client connects, and the send does not
+    wait: a refused handshake ends the connecting session (as in libzmq),
+    which may happen before the send."""
     client.monitor(f"inproc://mon-{tag.decode()}", zmq.EVENT_HANDSHAKE_FAILED_AUTH)
     mon = socket(ctx, zmq.PAIR)
     mon.connect(f"inproc://mon-{tag.decode()}")
-    client.send(b"let me in")
+    client.connect(endpoint)
+    try:
+        client.send(b"let me in", zmq.NOBLOCK)
+    except zmq.Again:
+        pass
     code = wait_event(mon, zmq.EVENT_HANDSHAKE_FAILED_AUTH)
     if code != 400:
         fail(f"{tag}: HANDSHAKE_FAILED_AUTH {code}, expected 400")
@@ -106,17 +113,17 @@ def curve(ctx, d):
         c.curve_publickey = public_key
         c.curve_secretkey = secret_key
         c.curve_serverkey = server_public
-        c.connect(endpoint)
         return c
 
     good = client(client_secret_file)
+    good.connect(endpoint)
     user = talk(server, good, b"curve")
     # pyzmq's authenticator answers with the client's Z85 key as User-Id.
     client_public, _ = zmq.auth.load_certificate(client_secret_file)
     if user != client_public.decode():
         fail(f"CURVE User-Id {user!r}, expected {client_public!r}")
     stranger = client(stranger_secret_file)
-    refused(ctx, server, stranger, b"curve-stranger")
+    refused(ctx, server, stranger, b"curve-stranger", endpoint)
     talk(server, good, b"curve-again")
     for s in (good, stranger, server):
         s.close()
@@ -137,15 +144,15 @@ def plain(ctx):
         c = socket(ctx, zmq.REQ)
         c.plain_username = b"admin"
         c.plain_password = password
-        c.connect(endpoint)
         return c
 
     good = client(b"secret")
+    good.connect(endpoint)
     user = talk(server, good, b"plain")
     if user != "admin":
         fail(f"PLAIN User-Id {user!r}, expected 'admin'")
     wrong = client(b"wrong")
-    refused(ctx, server, wrong, b"plain-wrong")
+    refused(ctx, server, wrong, b"plain-wrong", endpoint)
     for s in (good, wrong, server):
         s.close()
     auth.stop()
