@@ -7,7 +7,7 @@ use super::codec::{put_header_v1, put_header_v2, Framing};
 use super::error::{
     Error, PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
 };
-use super::{socket_types, Phase, Zmtp};
+use super::{socket_types, MechanismStatus, Phase, Zmtp};
 
 const SIGNATURE_LEN: usize = 10;
 const V2_GREETING_LEN: usize = 12;
@@ -130,6 +130,12 @@ impl Zmtp {
         self.subs_as_commands = version == (3, 1);
         self.phase = Phase::Handshake;
         self.flush_handshake();
+        // A mechanism can fail before the peer says anything (a CURVE
+        // client whose server key is unusable): at once, not at the
+        // handshake timeout.
+        if self.mech.status() == MechanismStatus::Error {
+            return Err(self.mech.failure());
+        }
         Ok(())
     }
 }
@@ -165,6 +171,29 @@ mod tests {
         while let Ok(Some(_)) = z.next_event(now) {}
         let out = z.output()[SIGNATURE_LEN..].to_vec();
         (z, out)
+    }
+
+    #[test]
+    fn a_mechanism_failing_at_the_start_fails_at_once() {
+        // A CURVE client whose server key is a low-order point cannot make
+        // HELLO: the connection fails as the greeting ends.
+        let cfg = Config {
+            socket_type: socket_types::DEALER,
+            mechanism: MechanismConfig::CurveClient {
+                public: [2; 32],
+                secret: crate::secret::Secret::new([1; 32]),
+                server: [0; 32],
+            },
+            ..Config::default()
+        };
+        let now = Instant::now();
+        let mut z = Zmtp::new(cfg.clone(), now);
+        let mut g = signature(0).to_vec();
+        g.extend_from_slice(&[3, 1]);
+        g.extend_from_slice(&cfg.mechanism.greeting_name());
+        g.resize(V3_GREETING_LEN, 0);
+        z.input(&g);
+        assert!(matches!(z.next_event(now), Err(Error::Protocol(_))));
     }
 
     #[test]
