@@ -185,7 +185,7 @@ fn plain(t: i32, server: bool) -> Config {
         } else {
             MechanismConfig::PlainClient {
                 username: b"admin".to_vec(),
-                password: b"secret".to_vec(),
+                password: zmq::secret::Secret::new(b"secret".to_vec()),
             }
         },
         ..Config::default()
@@ -549,7 +549,7 @@ fn fuzz_smoke_plain_and_zap_seeds_reach_their_states() {
     };
     let client = MechanismConfig::PlainClient {
         username: b"admin".to_vec(),
-        password: b"secret".to_vec(),
+        password: zmq::secret::Secret::new(b"secret".to_vec()),
     };
     for (name, input) in seeds("plain_client") {
         let want = match name.as_str() {

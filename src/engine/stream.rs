@@ -32,7 +32,7 @@ fn mechanism_config(opts: &Options) -> zmtp::MechanismConfig {
         (ZMQ_PLAIN, true) => M::PlainServer,
         (ZMQ_PLAIN, false) => M::PlainClient {
             username: opts.plain_username.as_bytes().to_vec(),
-            password: opts.plain_password.as_bytes().to_vec(),
+            password: crate::secret::Secret::new(opts.plain_password.as_bytes().to_vec()),
         },
         (ZMQ_CURVE, true) => M::CurveServer { secret: secret() },
         (ZMQ_CURVE, false) => M::CurveClient {

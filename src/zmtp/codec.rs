@@ -61,6 +61,9 @@ fn be64(b: &[u8]) -> u64 {
 }
 
 /// Decodes one header from the start of `buf`. `Ok(None)`: need more bytes.
+/// Inlined into the per-frame loop (with 4 codegen units it may otherwise
+/// land in another one and cost a call per frame).
+#[inline]
 pub(crate) fn decode_header(
     framing: Framing,
     buf: &[u8],

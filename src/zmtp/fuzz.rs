@@ -180,7 +180,7 @@ impl Outcome {
 pub fn plain_client(data: &[u8]) {
     let mechanism = MechanismConfig::PlainClient {
         username: b"admin".to_vec(),
-        password: b"secret".to_vec(),
+        password: crate::secret::Secret::new(b"secret".to_vec()),
     };
     handshake(mechanism, false, data)
 }

@@ -52,6 +52,7 @@ impl Zmtp {
     /// A command after a 3.x handshake (`process_command_message`): PING is
     /// answered, SUBSCRIBE/CANCEL are handed up, everything else (including
     /// malformed commands) is ignored.
+    #[inline(never)]
     fn on_command(&mut self, f: Frame, now: Instant) -> Option<Event> {
         let body: &[u8] = match &f.body {
             Body::In(s, e) => self.inbuf.slice(*s, *e),
@@ -63,6 +64,9 @@ impl Zmtp {
 
     /// After a CURVE handshake every frame is a MESSAGE: opened, it is a
     /// data frame or a command, as its flags byte says.
+    /// Kept out of line: the plain data path stays small enough for the
+    /// frame decoder to be inlined into it.
+    #[inline(never)]
     fn on_sealed(&mut self, f: Frame, now: Instant) -> Result<Option<Event>, Error> {
         let body: &[u8] = match &f.body {
             Body::In(s, e) => self.inbuf.slice(*s, *e),

@@ -7,6 +7,8 @@
  *   id:NAME       set ZMQ_ROUTING_ID (applied before bind/connect)
  *   sub:TOPIC     ZMQ_SUBSCRIBE (after connect)
  *   s:F1|F2|...   send a multipart message
+ *   sn:F1|F2|...  send it without waiting (ZMQ_DONTWAIT): EAGAIN is not a
+ *                 failure (a client that will be refused may have no pipe)
  *   r:F1|F2|...   receive one message and compare every frame
  *   echo          receive a message and send it back unchanged
  *   pubsync:T     send T every 10 ms until a line arrives on stdin
@@ -144,12 +146,14 @@ static int parse_frames (char *spec, frame_t *frames)
     }
 }
 
-static void send_frames (void *s, const frame_t *frames, int n)
+static void send_frames (void *s, const frame_t *frames, int n, int flags)
 {
     int i;
     for (i = 0; i < n; i++) {
         int rc = zmq_send (s, frames[i].data, frames[i].size,
-                           i < n - 1 ? ZMQ_SNDMORE : 0);
+                           flags | (i < n - 1 ? ZMQ_SNDMORE : 0));
+        if (rc == -1 && errno == EAGAIN && (flags & ZMQ_DONTWAIT) && i == 0)
+            return;
         if (rc != (int) frames[i].size)
             fail ("send of frame %d (%d bytes) returned %d: %s", i,
                   (int) frames[i].size, rc, zmq_strerror (errno));
@@ -533,7 +537,12 @@ int main (int argc, char **argv)
             frame_t frames[MAX_FRAMES];
             char *copy = strdup (step + 2);
             int n = parse_frames (copy, frames);
-            send_frames (s, frames, n);
+            send_frames (s, frames, n, 0);
+        } else if (strncmp (step, "sn:", 3) == 0) {
+            frame_t frames[MAX_FRAMES];
+            char *copy = strdup (step + 3);
+            int n = parse_frames (copy, frames);
+            send_frames (s, frames, n, ZMQ_DONTWAIT);
         } else if (strncmp (step, "r:", 2) == 0) {
             char *copy = strdup (step + 2);
             expect (s, copy);

@@ -32,7 +32,7 @@ pub enum MechanismConfig {
     /// RFC 24 PLAIN, client side: the credentials sent in HELLO.
     PlainClient {
         username: Vec<u8>,
-        password: Vec<u8>,
+        password: crate::secret::Secret<Vec<u8>>,
     },
     /// RFC 24 PLAIN, server side: credentials checked by the ZAP handler.
     PlainServer,

@@ -81,7 +81,7 @@ impl PlainClient {
     pub(crate) fn new(cfg: &Config) -> PlainClient {
         let (username, password) = match &cfg.mechanism {
             MechanismConfig::PlainClient { username, password } => {
-                (username.clone(), Zeroizing::new(password.clone()))
+                (username.clone(), Zeroizing::new(password.to_vec()))
             }
             _ => (Vec::new(), Zeroizing::new(Vec::new())),
         };

@@ -12,7 +12,7 @@ fn client_cfg(t: i32, user: &[u8], pass: &[u8]) -> Config {
         routing_id: b"cli".to_vec(),
         mechanism: MechanismConfig::PlainClient {
             username: user.to_vec(),
-            password: pass.to_vec(),
+            password: crate::secret::Secret::new(pass.to_vec()),
         },
         metadata: vec![("X-Who".to_string(), b"client".to_vec())],
         ..Config::default()
@@ -399,4 +399,13 @@ fn same_bytes_as_libzmq_both_ways() {
     c.next_handshake_command().unwrap();
     c.process_handshake_command(libzmq::ERROR_400).unwrap();
     assert_eq!(c.failure(), Error::Auth(400));
+}
+
+#[test]
+fn the_password_is_never_printed() {
+    let cfg = client_cfg(DEALER, b"admin", b"hunter2-password");
+    let text = format!("{cfg:?}");
+    assert!(text.contains("password: Secret(..)"), "{text}");
+    // Neither as text nor as the bytes' decimal list.
+    assert!(!text.contains("hunter2") && !text.contains("104, 117, 110"));
 }

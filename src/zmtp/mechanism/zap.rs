@@ -56,13 +56,11 @@ pub struct ZapReply {
 }
 
 impl ZapReply {
-    /// `User-Id` (if not empty) then the handler's metadata: what the
-    /// connection's messages carry besides the peer's properties.
+    /// `User-Id` (even when empty: libzmq's `set_user_id` always sets it)
+    /// then the handler's metadata: what the connection's messages carry
+    /// besides the peer's properties.
     pub fn properties(&self) -> Properties {
-        let mut p = Vec::new();
-        if !self.user_id.is_empty() {
-            p.push(("User-Id".to_string(), self.user_id.clone()));
-        }
+        let mut p = vec![("User-Id".to_string(), self.user_id.clone())];
         for (k, v) in &self.metadata {
             if !p.iter().any(|(n, _)| n == k) {
                 p.push((k.clone(), v.clone()));
@@ -159,7 +157,7 @@ mod tests {
         assert_eq!(p[1], ("Hello".to_string(), b"World".to_vec()));
         let r = parse_reply(&reply(&[b"", b"1.0", b"1", b"400", b"No", b"", b""])).unwrap();
         assert_eq!(r.status, 400);
-        assert!(r.properties().is_empty());
+        assert_eq!(r.properties(), [("User-Id".to_string(), vec![])]);
     }
 
     #[test]

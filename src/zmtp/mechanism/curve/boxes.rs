@@ -1,6 +1,7 @@
 //! The cryptographic boxes of CurveZMQ (RFC 26): NaCl `crypto_box` =
-//! X25519 + HSalsa20 (the precomputed key, `crypto_box_beforenm`) +
-//! XSalsa20-Poly1305 (`crypto_secretbox`), built from RustCrypto crates.
+//! X25519 (`x25519-dalek`) + HSalsa20 (the precomputed key,
+//! `crypto_box_beforenm`) + XSalsa20-Poly1305 (`crypto_secretbox`), the
+//! last two from libsodium ([`super::sodium`]).
 //!
 //! On the wire a box is the 16-byte Poly1305 tag followed by the ciphertext
 //! (libsodium's `crypto_box_easy` layout, which libzmq produces by dropping
@@ -8,12 +9,11 @@
 //! fixed prefix naming the command, then a short (8-byte big-endian counter)
 //! or long (16 random bytes) part.
 
-use crypto_secretbox::aead::AeadInPlace;
-use crypto_secretbox::{Kdf, KeyInit, XSalsa20Poly1305};
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
 use super::keys::{PublicKey, SecretKey};
+use super::sodium;
 
 /// Bytes a box adds to its plaintext (the Poly1305 tag).
 pub const BOX_OVERHEAD: usize = 16;
@@ -63,21 +63,22 @@ pub fn random_long_tail() -> [u8; 16] {
 
 /// A symmetric XSalsa20-Poly1305 key: either the precomputed shared key of
 /// two Curve25519 keys (`crypto_box_beforenm`), or the server's cookie key
-/// (`crypto_secretbox`). The key is wiped on drop by `crypto_secretbox`.
-pub struct BoxKey(XSalsa20Poly1305);
+/// (`crypto_secretbox`). The key is wiped on drop.
+pub struct BoxKey(Zeroizing<[u8; 32]>);
 
 impl BoxKey {
     /// Precomputes the key shared by `ours` and `theirs`: HSalsa20 of the
     /// X25519 result with a zero input, as `crypto_box_beforenm` does.
     pub fn shared(theirs: &PublicKey, ours: &SecretKey) -> Result<Self, CryptoError> {
         let dh = ours.diffie_hellman(theirs).ok_or(CryptoError)?;
-        let key = Zeroizing::new(XSalsa20Poly1305::kdf((&*dh).into(), &Default::default()));
-        Ok(BoxKey(XSalsa20Poly1305::new(&key)))
+        let mut key = Zeroizing::new([0u8; 32]);
+        sodium::hsalsa20_zero(&dh, &mut key);
+        Ok(BoxKey(key))
     }
 
     /// A secretbox key from raw bytes (the cookie key `K`).
     pub fn secret(key: &[u8; 32]) -> Self {
-        BoxKey(XSalsa20Poly1305::new(key.into()))
+        BoxKey(Zeroizing::new(*key))
     }
 
     /// A fresh random secretbox key.
@@ -103,11 +104,8 @@ impl BoxKey {
             return;
         }
         let (tag_slot, body) = buf.split_at_mut(BOX_OVERHEAD);
-        // No associated data and any length below 2^38 bytes: cannot fail;
-        // if it ever did the tag stays as is and the peer's open fails.
-        if let Ok(tag) = self.0.encrypt_in_place_detached(nonce.into(), b"", body) {
-            tag_slot.copy_from_slice(&tag);
-        }
+        let tag = sodium::seal_detached(&self.0, nonce, body);
+        tag_slot.copy_from_slice(&tag);
     }
 
     /// Boxes `plaintext` under `nonce` into a new vector (tests: the
@@ -128,12 +126,8 @@ impl BoxKey {
         tag: &[u8],
         buf: &mut [u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != BOX_OVERHEAD {
-            return Err(CryptoError);
-        }
-        self.0
-            .decrypt_in_place_detached(nonce.into(), b"", buf, tag.into())
-            .map_err(|_| CryptoError)
+        let tag: &[u8; BOX_OVERHEAD] = tag.try_into().map_err(|_| CryptoError)?;
+        sodium::open_detached(&self.0, nonce, tag, buf).map_err(|_| CryptoError)
     }
 
     /// Opens a box (tag then ciphertext); the plaintext is wiped on drop.
@@ -143,9 +137,7 @@ impl BoxKey {
         }
         let (tag, body) = boxed.split_at(BOX_OVERHEAD);
         let mut plain = Zeroizing::new(body.to_vec());
-        self.0
-            .decrypt_in_place_detached(nonce.into(), b"", &mut plain, tag.into())
-            .map_err(|_| CryptoError)?;
+        self.open_in_place(nonce, tag, &mut plain)?;
         Ok(plain)
     }
 }

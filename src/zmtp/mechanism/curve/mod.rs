@@ -1,7 +1,8 @@
 //! CURVE (RFC 25/26). The sans-IO crypto core: keys and their Z85 forms in
 //! [`keys`]; boxes, nonces and precomputed keys in [`boxes`]; the commands
 //! (HELLO, WELCOME, INITIATE, READY, MESSAGE) as pure functions in
-//! [`commands`]. On top of it the handshake state machines, [`client`] and
+//! [`commands`]; the symmetric boxes themselves are libsodium's
+//! (`sodium.rs`). On top of it the handshake state machines, [`client`] and
 //! [`server`] (with ZAP), and the MESSAGE [`cipher`] they hand the
 //! connection once ready; [`fuzzing`] drives them for the fuzz targets.
 //! Known answers come from PyNaCl (`kat_vectors.py`) and from real libzmq
@@ -16,6 +17,7 @@ pub mod commands;
 pub mod fuzzing;
 pub mod keys;
 pub mod server;
+mod sodium;
 
 #[cfg(test)]
 mod handshake_tests;
