@@ -64,7 +64,7 @@ else
   OUR_INCLUDE := $(CURDIR)/include
 endif
 
-.PHONY: all release install header demo test test-system interop deps sysdeps valgrind \
+.PHONY: all release install header demo test test-system interop deps builddeps sysdeps valgrind \
         test-debian-header test-install test-cppzmq test-czmq \
         venv test-lib peer clean bench bench-quick bench-build bench-ab test-pyzmq-suite fuzz
 
@@ -81,8 +81,14 @@ all: release
 	sed 's|@prefix@|$(BUILD)|' libzmq.pc.in > $(BUILD)/lib/pkgconfig/libzmq.pc
 	@echo "built $(BUILD)/lib/libzmq.so.$(SOVERSION) (pkg-config: PKG_CONFIG_PATH=$(BUILD)/lib/pkgconfig)"
 
-release:
+release: builddeps
 	$(CARGO) build --release
+
+# What building the library needs besides Rust: libsodium (the CURVE boxes,
+# as for libzmq itself). Installed from Debian when missing.
+builddeps:
+	@[ -f /usr/include/sodium.h ] || { echo "installing libsodium-dev"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libsodium-dev; }
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
@@ -205,7 +211,7 @@ ifeq ($(ZMQ_SYSTEM),1)
 test-lib:
 else
 # The debug cdylib `cargo test` just built, behind its soname.
-test-lib:
+test-lib: builddeps
 	$(CARGO) build
 	mkdir -p $(TEST_DIR)/lib
 	ln -sf $(TARGET_DIR)/debug/libzmq.so $(TEST_DIR)/lib/libzmq.so.5
@@ -297,7 +303,7 @@ fuzz:
 
 # --------------------------------------------------------------- set-up
 
-deps: sysdeps venv
+deps: builddeps sysdeps venv
 
 # Debian packages the tests compare against (skipped when present).
 sysdeps:

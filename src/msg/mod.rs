@@ -238,6 +238,32 @@ impl Msg {
     /// The frame's bytes, writable. For a shared buffer, writes are seen by
     /// every copy, as in libzmq.
     #[inline]
+    /// Drops the first `n` bytes of the body (all of it if shorter),
+    /// without copying a large one: e.g. a decrypted frame's flags byte.
+    pub fn skip_front(&mut self, n: usize) {
+        match &mut self.body {
+            Body::Vsm { len, data } => {
+                let n = n.min(usize::from(*len));
+                data.copy_within(n..usize::from(*len), 0);
+                *len -= n as u8;
+            }
+            Body::Large { ptr, len, .. } => {
+                let n = n.min(*len);
+                // SAFETY: n <= len, so the pointer stays inside the block.
+                *ptr = unsafe { ptr.add(n) };
+                *len -= n;
+            }
+            Body::Const { ptr, len } => {
+                let n = n.min(*len);
+                if n > 0 {
+                    // SAFETY: n <= len, inside the caller's constant buffer.
+                    *ptr = unsafe { ptr.add(n) };
+                    *len -= n;
+                }
+            }
+        }
+    }
+
     pub fn data_mut(&mut self) -> &mut [u8] {
         match &mut self.body {
             Body::Vsm { len, data } => &mut data[..*len as usize],
@@ -445,6 +471,19 @@ impl std::fmt::Debug for Msg {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn skip_front_inline_large_and_past_the_end() {
+        let mut small = Msg::from_slice(b"\x01abc");
+        small.skip_front(1);
+        assert_eq!(small.data(), b"abc");
+        let big: Vec<u8> = (0..100u8).collect();
+        let mut large = Msg::from_slice(&big);
+        large.skip_front(1);
+        assert_eq!(large.data(), &big[1..]);
+        large.skip_front(1000);
+        assert!(large.data().is_empty());
+    }
+
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -381,6 +381,46 @@ impl Pipe {
         Ok(())
     }
 
+    /// As [`write`](Self::write), but a finished message is only committed
+    /// (safe from [`rollback`](Self::rollback)), not yet visible: it is
+    /// published by the next [`publish`](Self::publish) or `write`. A
+    /// writer that produces messages slowly (decrypting each one) publishes
+    /// them a few at a time, so that a reader faster than it is not woken
+    /// once per message.
+    #[inline]
+    pub fn write_deferred(&mut self, msg: Msg) -> Result<(), Msg> {
+        if self.terminated {
+            return Err(msg);
+        }
+        if self.conflate_out {
+            return self.write_conflated(msg);
+        }
+        let more = msg.more();
+        let counted = !msg.is_routing_id();
+        let h = &self.shared.halves[self.side];
+        // SAFETY: this end is the only writer of its out half.
+        unsafe { h.queue.write(msg) };
+        if !more {
+            self.msgs_written += u64::from(counted);
+            // SAFETY: as above.
+            unsafe { h.queue.commit() };
+        }
+        Ok(())
+    }
+
+    /// Makes every message `write_deferred` committed visible, waking the
+    /// reader if it sleeps.
+    pub fn publish(&mut self) {
+        if self.terminated {
+            return;
+        }
+        let h = &self.shared.halves[self.side];
+        // SAFETY: this end is the only writer of its out half.
+        if unsafe { h.queue.publish() } {
+            self.shared.notify(1 - self.side, PipeEvent::Readable);
+        }
+    }
+
     /// Drops the frames of an unfinished message (nothing was visible yet).
     pub fn rollback(&mut self) {
         // SAFETY: this end is the only writer of its out half.

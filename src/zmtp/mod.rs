@@ -338,6 +338,12 @@ impl Zmtp {
         self.phase == Phase::Ready
     }
 
+    /// Every frame is sealed (after a CURVE handshake): decoding costs a
+    /// box per message.
+    pub fn is_sealed(&self) -> bool {
+        self.cipher.is_some()
+    }
+
     /// Why the connection died, once `next_event` or `on_timer` failed
     /// (the monitor's HANDSHAKE_FAILED_* events tell it).
     pub fn failure(&self) -> Option<&Error> {

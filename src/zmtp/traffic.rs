@@ -68,20 +68,18 @@ impl Zmtp {
     /// frame decoder to be inlined into it.
     #[inline(never)]
     fn on_sealed(&mut self, f: Frame, now: Instant) -> Result<Option<Event>, Error> {
-        let body: &[u8] = match &f.body {
-            Body::In(s, e) => self.inbuf.slice(*s, *e),
-            Body::Owned(v) => v,
-        };
         let Some(c) = self.cipher.as_mut() else {
             return Ok(None);
         };
-        let (fl, plain) = c.open(body)?;
+        let (fl, mut msg) = match f.body {
+            Body::In(s, e) => c.open(self.inbuf.slice(s, e))?,
+            Body::Owned(v) => c.open_owned(v)?,
+        };
         let more = fl & 1 != 0;
         if fl & 2 != 0 {
-            let cmd = parse_command(&plain, more);
+            let cmd = parse_command(msg.data(), more);
             return Ok(self.apply_command(cmd, now));
         }
-        let mut msg = Msg::from_vec(plain);
         msg.set_more(more);
         msg.set_metadata(self.msg_meta.as_mut().map(MetaSource::share));
         Ok(Some(Event::Msg(msg)))

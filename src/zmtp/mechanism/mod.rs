@@ -19,6 +19,7 @@ pub use properties::{
 
 use super::error::{Error, PROTOCOL_ERROR_ZMTP_UNSPECIFIED};
 use super::Config;
+use crate::msg::Msg;
 pub(crate) use curve::fuzzing as curve_fuzzing;
 pub use curve::keys::{curve_keypair_z85, curve_public_z85};
 pub use zap::{ZapReply, ZapRequest};
@@ -152,5 +153,10 @@ pub trait Cipher: Send {
     /// Opens one MESSAGE command body from the peer: the frame's flags and
     /// bytes. A bad box, a replayed or reordered nonce, or a frame that is
     /// not a MESSAGE is an error (the connection closes).
-    fn open(&mut self, body: &[u8]) -> Result<(u8, Vec<u8>), Error>;
+    fn open(&mut self, body: &[u8]) -> Result<(u8, Msg), Error>;
+    /// As [`open`](Self::open), for a body read into its own buffer (a
+    /// large frame): it may be opened in place and become the frame.
+    fn open_owned(&mut self, body: Vec<u8>) -> Result<(u8, Msg), Error> {
+        self.open(&body)
+    }
 }

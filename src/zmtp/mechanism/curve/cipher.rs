@@ -11,13 +11,17 @@
 
 use super::super::Cipher;
 use super::boxes::{BoxKey, RecvNonce, SendNonce};
-use super::commands::{decode_message, encode_message_into, CommandError, FLAG_COMMAND, FLAG_MORE};
+use super::commands::{
+    decode_message, decode_message_owned, encode_message_into, CommandError, FLAG_COMMAND,
+    FLAG_MORE,
+};
 use crate::constants::{
     ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE,
     ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE,
     ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
     ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND, ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
 };
+use crate::msg::Msg;
 use crate::zmtp::error::{code, Error};
 
 const MESSAGE: &[u8] = b"\x07MESSAGE";
@@ -75,27 +79,41 @@ impl Cipher for CurveCipher {
         .map_err(|_| protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED))
     }
 
-    fn open(&mut self, body: &[u8]) -> Result<(u8, Vec<u8>), Error> {
-        // libzmq's check_basic_command_structure, then check_validity.
-        match body.first() {
-            Some(&n) if body.len() > 1 && body.len() > usize::from(n) => {}
-            _ => {
-                return Err(protocol(
-                    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
-                ))
-            }
-        }
-        if !body.starts_with(MESSAGE) {
-            return Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
-        }
-        decode_message(body, &self.session, self.recv_prefix, &mut self.recv).map_err(|e| {
-            protocol(match e {
-                CommandError::Malformed => ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE,
-                CommandError::InvalidSequence => ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE,
-                _ => ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
-            })
-        })
+    fn open(&mut self, body: &[u8]) -> Result<(u8, Msg), Error> {
+        check_command(body)?;
+        decode_message(body, &self.session, self.recv_prefix, &mut self.recv).map_err(message_error)
     }
+
+    fn open_owned(&mut self, body: Vec<u8>) -> Result<(u8, Msg), Error> {
+        check_command(&body)?;
+        decode_message_owned(body, &self.session, self.recv_prefix, &mut self.recv)
+            .map_err(message_error)
+    }
+}
+
+/// libzmq's `check_basic_command_structure`, then that it is a MESSAGE.
+fn check_command(body: &[u8]) -> Result<(), Error> {
+    match body.first() {
+        Some(&n) if body.len() > 1 && body.len() > usize::from(n) => {}
+        _ => {
+            return Err(protocol(
+                ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+            ))
+        }
+    }
+    if !body.starts_with(MESSAGE) {
+        return Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
+    }
+    Ok(())
+}
+
+/// libzmq's codes for a MESSAGE that does not open.
+fn message_error(e: CommandError) -> Error {
+    protocol(match e {
+        CommandError::Malformed => ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE,
+        CommandError::InvalidSequence => ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE,
+        _ => ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
+    })
 }
 
 #[cfg(test)]
@@ -104,6 +122,11 @@ mod tests {
     use super::super::commands::encode_message;
     use super::super::keys::KeyPair;
     use super::*;
+
+    /// The opened frame as bytes, for comparisons.
+    fn opened(r: Result<(u8, Msg), Error>) -> Result<(u8, Vec<u8>), Error> {
+        r.map(|(f, m)| (f, m.data().to_vec()))
+    }
 
     fn pair_of_ciphers() -> (CurveCipher, CurveCipher, BoxKey) {
         let (a, b) = (KeyPair::generate(), KeyPair::generate());
@@ -136,7 +159,10 @@ mod tests {
         // Same bytes as the pure encoder for nonce 3.
         let same = encode_message(&key, MESSAGE_C_PREFIX, &mut SendNonce::new(3), 1, b"hello");
         assert_eq!(out[6..], same.unwrap()[..]);
-        assert_eq!(s.open(&out[6..]).unwrap(), (FLAG_MORE, b"hello".to_vec()));
+        assert_eq!(
+            opened(s.open(&out[6..])).unwrap(),
+            (FLAG_MORE, b"hello".to_vec())
+        );
         for (flags, payload) in [
             (0u8, &b""[..]),
             (FLAG_COMMAND, b"\x04PING"),
@@ -144,15 +170,37 @@ mod tests {
         ] {
             let mut m = Vec::new();
             s.seal(flags, payload, &mut m).unwrap();
-            assert_eq!(c.open(&m).unwrap(), (flags, payload.to_vec()));
+            assert_eq!(opened(c.open(&m)).unwrap(), (flags, payload.to_vec()));
             // The pure decoder agrees.
             let mut m = Vec::new();
             c.seal(flags, payload, &mut m).unwrap();
             let mut recv = RecvNonce::new(0);
             let (f, p) = decode_message(&m, &key, MESSAGE_C_PREFIX, &mut recv).unwrap();
-            assert_eq!((f, &p[..]), (flags, payload));
-            assert_eq!(s.open(&m).unwrap().1, payload);
+            assert_eq!((f, p.data()), (flags, payload));
+            assert_eq!(opened(s.open(&m)).unwrap().1, payload);
         }
+    }
+
+    #[test]
+    fn open_owned_opens_in_place_like_open() {
+        let (mut c, mut s, _) = pair_of_ciphers();
+        for (flags, payload) in [(0u8, &b""[..]), (FLAG_MORE, &[7; 64]), (0, &[9; 70000])] {
+            let mut m = Vec::new();
+            c.seal(flags, payload, &mut m).unwrap();
+            assert_eq!(
+                opened(s.open_owned(m.clone())).unwrap(),
+                (flags, payload.to_vec())
+            );
+            // The same box again: a replay, refused either way.
+            assert!(s.open_owned(m).is_err());
+        }
+        let mut m = Vec::new();
+        c.seal(0, b"x", &mut m).unwrap();
+        *m.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            opened(s.open_owned(m)),
+            Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))
+        );
     }
 
     #[test]
@@ -166,19 +214,19 @@ mod tests {
         let mut t = m2.clone();
         *t.last_mut().unwrap() ^= 1;
         assert_eq!(
-            s.open(&t),
+            opened(s.open(&t)),
             Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))
         );
-        assert!(s.open(&m2).is_ok());
+        assert!(opened(s.open(&m2)).is_ok());
         // Reordered, then replayed.
-        assert_eq!(s.open(&m1), seq);
-        assert_eq!(s.open(&m2), seq);
+        assert_eq!(opened(s.open(&m1)), seq);
+        assert_eq!(opened(s.open(&m2)), seq);
         // Our own message reflected back does not open (other prefix).
         let mut r = Vec::new();
         c.seal(0, b"x", &mut r).unwrap();
         r[8..16].copy_from_slice(&100u64.to_be_bytes());
         assert_eq!(
-            c.open(&r),
+            opened(c.open(&r)),
             Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))
         );
     }
@@ -191,20 +239,20 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(
-            c(s.open(b"")),
+            c(opened(s.open(b""))),
             ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED
         );
         assert_eq!(
-            c(s.open(b"\x07MESS")),
+            c(opened(s.open(b"\x07MESS"))),
             ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED
         );
         assert_eq!(
-            c(s.open(b"\x05READY\0\0\0")),
+            c(opened(s.open(b"\x05READY\0\0\0"))),
             ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND
         );
         let short = [MESSAGE, &[0; 24]].concat();
         assert_eq!(
-            c(s.open(&short)),
+            c(opened(s.open(&short))),
             ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE
         );
         // Every truncation of a good MESSAGE is an error, never a panic.
@@ -212,7 +260,7 @@ mod tests {
         let mut m = Vec::new();
         cl.seal(0, b"payload", &mut m).unwrap();
         for n in 0..m.len() {
-            assert!(s.open(&m[..n]).is_err(), "{n}");
+            assert!(opened(s.open(&m[..n])).is_err(), "{n}");
         }
     }
 }

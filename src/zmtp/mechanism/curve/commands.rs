@@ -8,6 +8,7 @@
 //! a received MESSAGE nonce must exceed the peer's last (its handshake nonce
 //! first), see [`RecvNonce`].
 
+use crate::msg::Msg;
 use zeroize::Zeroizing;
 
 use super::boxes::{
@@ -345,28 +346,58 @@ pub fn encode_message(
 
 /// Either side: opens a MESSAGE from the peer (whose prefix is `prefix`);
 /// its nonce must exceed the last accepted one, which it then becomes.
-/// Returns the flags byte and the payload. As in libzmq, flag bits other
-/// than MORE and COMMAND are ignored. The ciphertext is copied once into the
-/// returned payload and opened there; the payload is user data, not key
-/// material, so it is not wiped (no per-message cost).
+/// Returns the flags byte and the frame, opened straight in the message the
+/// socket will read (a pooled block, or inline when small): one copy. As
+/// in libzmq, flag bits other than MORE and COMMAND are ignored.
 pub fn decode_message(
     body: &[u8],
     session: &BoxKey,
     prefix: &[u8; 16],
     nonce: &mut RecvNonce,
-) -> Result<(u8, Vec<u8>)> {
+) -> Result<(u8, Msg)> {
+    let n = message_nonce(body, nonce)?;
+    let mut plain = Msg::with_size(body.len() - 32).map_err(|_| CommandError::Malformed)?;
+    plain.data_mut().copy_from_slice(&body[32..]);
+    session.open_in_place(&short_nonce(prefix, n), &body[16..32], plain.data_mut())?;
+    nonce.accept(n);
+    Ok(without_flags(plain))
+}
+
+/// As [`decode_message`], for a MESSAGE read into its own buffer (a large
+/// frame): the box is opened where it lies and the buffer becomes the
+/// frame, with no copy at all.
+pub fn decode_message_owned(
+    mut body: Vec<u8>,
+    session: &BoxKey,
+    prefix: &[u8; 16],
+    nonce: &mut RecvNonce,
+) -> Result<(u8, Msg)> {
+    let n = message_nonce(&body, nonce)?;
+    let (head, sealed) = body.split_at_mut(32);
+    session.open_in_place(&short_nonce(prefix, n), &head[16..], sealed)?;
+    nonce.accept(n);
+    let mut plain = Msg::from_vec(body);
+    plain.skip_front(32);
+    Ok(without_flags(plain))
+}
+
+/// A MESSAGE's size and name, and a nonce above the last accepted one
+/// (recorded only once the box opens, so a forgery cannot move it).
+fn message_nonce(body: &[u8], nonce: &RecvNonce) -> Result<u64> {
     if body.len() < MESSAGE_MIN_LEN || !body.starts_with(MESSAGE) {
         return Err(CommandError::Malformed);
     }
     let n = u64_at(body, 8);
     nonce.check(n).map_err(|_| CommandError::InvalidSequence)?;
-    let (tag, sealed) = body[16..].split_at(BOX_OVERHEAD);
-    let mut plain = sealed.to_vec();
-    session.open_in_place(&short_nonce(prefix, n), tag, &mut plain)?;
-    nonce.accept(n);
-    // MESSAGE_MIN_LEN guarantees the flags byte.
-    let flags = plain.remove(0) & (FLAG_MORE | FLAG_COMMAND);
-    Ok((flags, plain))
+    Ok(n)
+}
+
+/// Splits the opened plaintext into its flags byte (MESSAGE_MIN_LEN
+/// guarantees it) and the frame.
+fn without_flags(mut plain: Msg) -> (u8, Msg) {
+    let flags = plain.data()[0] & (FLAG_MORE | FLAG_COMMAND);
+    plain.skip_front(1);
+    (flags, plain)
 }
 
 #[cfg(test)]

@@ -88,14 +88,14 @@ fn full_handshake_then_messages_both_ways() {
         .unwrap();
         assert_eq!(m.len(), MESSAGE_MIN_LEN + payload.len());
         let (f, p) = decode_message(&m, &d.initiate.session, MESSAGE_C_PREFIX, &mut recv).unwrap();
-        assert_eq!((f, &p[..]), (flags, *payload));
+        assert_eq!((f, p.data()), (flags, *payload));
     }
     // Server → client, nonces 2.. above the READY floor (1).
     let mut send = SendNonce::new(2);
     let mut recv = RecvNonce::new(d.ready_nonce);
     let m = encode_message(&d.initiate.session, MESSAGE_S_PREFIX, &mut send, 0, b"hi").unwrap();
     let (f, p) = decode_message(&m, &d.client_session, MESSAGE_S_PREFIX, &mut recv).unwrap();
-    assert_eq!((f, &p[..]), (0, &b"hi"[..]));
+    assert_eq!((f, p.data()), (0, &b"hi"[..]));
     // A client-prefixed box does not open as a server message (reflection).
     let mut send = SendNonce::new(9);
     let m = encode_message(&d.client_session, MESSAGE_C_PREFIX, &mut send, 0, b"x").unwrap();
@@ -322,10 +322,10 @@ fn decodes_a_real_libzmq_server_handshake_and_messages() {
     let mut recv = RecvNonce::new(nonce);
     let m1 = unhex(LIBZMQ_SERVER_MESSAGE1);
     let (f, p) = decode_message(&m1, &session, MESSAGE_S_PREFIX, &mut recv).unwrap();
-    assert_eq!((f, &p[..]), (FLAG_MORE, &b"hi"[..]));
+    assert_eq!((f, p.data()), (FLAG_MORE, &b"hi"[..]));
     let m2 = unhex(LIBZMQ_SERVER_MESSAGE2);
     let (f, p) = decode_message(&m2, &session, MESSAGE_S_PREFIX, &mut recv).unwrap();
-    assert_eq!((f, &p[..]), (0, &b""[..]));
+    assert_eq!((f, p.data()), (0, &b""[..]));
     // Replaying the first one is refused.
     assert_eq!(
         decode_message(&m1, &session, MESSAGE_S_PREFIX, &mut recv).err(),

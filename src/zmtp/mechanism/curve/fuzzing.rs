@@ -114,7 +114,7 @@ fn drive(m: &mut dyn Mechanism, knob: u8, data: &[u8]) -> usize {
                 Ok((flags, body)) => {
                     opened += 1;
                     out.clear();
-                    assert!(c.seal(flags, &body, &mut out).is_ok());
+                    assert!(c.seal(flags, body.data(), &mut out).is_ok());
                 }
                 Err(_) => return opened,
             }
