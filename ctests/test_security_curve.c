@@ -117,15 +117,6 @@ static void options (void)
 /* ROUTING_ID of the next pair_open's client, when not NULL. */
 static const char *client_routing_id;
 
-typedef struct
-{
-    void *server;
-    void *client;
-    void *smon;
-    void *cmon;
-    char ep[256];
-} pair_t;
-
 /* A CURVE server of `stype` (domain "global") with srv's secret key, and a
  * client of `ctype` with cli's keys and `server_key` as the server's. */
 static void pair_open (pair_t *p, void *ctx, int stype, int ctype,
@@ -144,20 +135,7 @@ static void pair_open (pair_t *p, void *ctx, int stype, int ctype,
     if (client_routing_id)
         CHECK_RC (zmq_setsockopt (p->client, ZMQ_ROUTING_ID, client_routing_id,
                                   strlen (client_routing_id)));
-    p->smon = mon_start (ctx, p->server, "inproc://mon-server", ZMQ_EVENT_ALL);
-    p->cmon = mon_start (ctx, p->client, "inproc://mon-client", ZMQ_EVENT_ALL);
-    bind_loopback (p->server, p->ep, sizeof p->ep);
-    CHECK_RC (zmq_connect (p->client, p->ep));
-}
-
-static void pair_close (pair_t *p)
-{
-    close_socket (p->client);
-    close_socket (p->server);
-    mon_until_stopped (p->cmon);
-    mon_until_stopped (p->smon);
-    close_socket (p->cmon);
-    close_socket (p->smon);
+    pair_connect (p, ctx);
 }
 
 static void send_buf (void *s, const unsigned char *buf, size_t len, int flags)

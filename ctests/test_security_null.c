@@ -18,21 +18,10 @@
 #include "monitor.h"
 #include "zaputil.h"
 
-typedef struct
-{
-    void *ctx;
-    void *server;
-    void *client;
-    void *smon;
-    void *cmon;
-    char ep[256];
-} pair_t;
-
 /* A DEALER server (routing id "SRV", ZAP_DOMAIN `domain` unless NULL) and
  * a DEALER client connected to it, both monitored. */
 static void pair_open (pair_t *p, void *ctx, const char *domain, int enforce)
 {
-    p->ctx = ctx;
     p->server = test_socket (ctx, ZMQ_DEALER);
     p->client = test_socket (ctx, ZMQ_DEALER);
     set_int (p->client, ZMQ_RECONNECT_IVL, 20);
@@ -42,20 +31,7 @@ static void pair_open (pair_t *p, void *ctx, const char *domain, int enforce)
                                   strlen (domain)));
     if (enforce)
         set_int (p->server, ZMQ_ZAP_ENFORCE_DOMAIN, 1);
-    p->smon = mon_start (ctx, p->server, "inproc://mon-server", ZMQ_EVENT_ALL);
-    p->cmon = mon_start (ctx, p->client, "inproc://mon-client", ZMQ_EVENT_ALL);
-    bind_loopback (p->server, p->ep, sizeof p->ep);
-    CHECK_RC (zmq_connect (p->client, p->ep));
-}
-
-static void pair_close (pair_t *p)
-{
-    close_socket (p->client);
-    close_socket (p->server);
-    mon_until_stopped (p->cmon);
-    mon_until_stopped (p->smon);
-    close_socket (p->cmon);
-    close_socket (p->smon);
+    pair_connect (p, ctx);
 }
 
 /* Messages flow both ways. */

@@ -70,15 +70,6 @@ static void options (void)
 /* HANDSHAKE_IVL of the next pair_open's server, when not 0. */
 static int handshake_ivl;
 
-typedef struct
-{
-    void *server;
-    void *client;
-    void *smon;
-    void *cmon;
-    char ep[256];
-} pair_t;
-
 /* A PLAIN server (DEALER, routing id "SRV", domain "global") and a DEALER
  * client with user/password (or a NULL client when user is NULL). */
 static void pair_open (pair_t *p, void *ctx, const char *user,
@@ -98,20 +89,7 @@ static void pair_open (pair_t *p, void *ctx, const char *user,
         CHECK_EQ (get_int (p->client, ZMQ_MECHANISM), ZMQ_PLAIN);
     }
     CHECK_EQ (get_int (p->server, ZMQ_MECHANISM), ZMQ_PLAIN);
-    p->smon = mon_start (ctx, p->server, "inproc://mon-server", ZMQ_EVENT_ALL);
-    p->cmon = mon_start (ctx, p->client, "inproc://mon-client", ZMQ_EVENT_ALL);
-    bind_loopback (p->server, p->ep, sizeof p->ep);
-    CHECK_RC (zmq_connect (p->client, p->ep));
-}
-
-static void pair_close (pair_t *p)
-{
-    close_socket (p->client);
-    close_socket (p->server);
-    mon_until_stopped (p->cmon);
-    mon_until_stopped (p->smon);
-    close_socket (p->cmon);
-    close_socket (p->smon);
+    pair_connect (p, ctx);
 }
 
 static void accepted (void)

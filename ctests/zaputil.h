@@ -282,4 +282,37 @@ static TU_UNUSED void no_retry_after_auth_at (const char *file, int line,
 /* Nothing arrives on s within ms. */
 #define CHECK_NOTHING(s, ms) CHECK (!poll_socket ((s), ZMQ_POLLIN, (ms)))
 
+/* A server and a client with a monitor each (every event): the pair every
+ * security test starts from. */
+typedef struct
+{
+    void *ctx;
+    void *server;
+    void *client;
+    void *smon;
+    void *cmon;
+    char ep[256];
+} pair_t;
+
+/* Once both sockets are configured: starts the monitors, binds the server
+ * on loopback tcp and connects the client. */
+static TU_UNUSED void pair_connect (pair_t *p, void *ctx)
+{
+    p->ctx = ctx;
+    p->smon = mon_start (ctx, p->server, "inproc://mon-server", ZMQ_EVENT_ALL);
+    p->cmon = mon_start (ctx, p->client, "inproc://mon-client", ZMQ_EVENT_ALL);
+    bind_loopback (p->server, p->ep, sizeof p->ep);
+    CHECK_RC (zmq_connect (p->client, p->ep));
+}
+
+static TU_UNUSED void pair_close (pair_t *p)
+{
+    close_socket (p->client);
+    close_socket (p->server);
+    mon_until_stopped (p->cmon);
+    mon_until_stopped (p->smon);
+    close_socket (p->cmon);
+    close_socket (p->smon);
+}
+
 #endif
