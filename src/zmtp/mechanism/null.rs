@@ -8,43 +8,18 @@
 //! ZMQ_ZAP_ENFORCE_DOMAIN. A denial (400, 500) is sent as ERROR with the
 //! status code as its reason; a 300 ends the connection without one.
 //!
-//! The ERROR command itself (RFC 23, every mechanism may receive it) is
-//! read here too: [`error_reason`] and [`peer_error`].
 
 use super::properties::{add_basic_properties, parse_properties};
-use super::zap::{self, ZapReply, ZapRequest};
+use super::zap::{self, error_reason, peer_error, ZapReply, ZapRequest, ERROR};
 use super::{Mechanism, MechanismStatus, Properties};
 use crate::error::Errno;
 use crate::zmtp::error::{
-    Error, PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR,
-    PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY, PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
+    Error, PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY, PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
     PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
 };
 use crate::zmtp::Config;
 
 const READY: &[u8] = b"\x05READY";
-/// The ERROR command's name with its size byte.
-pub(super) const ERROR: &[u8] = b"\x05ERROR";
-
-/// The reason of an ERROR command, given the body after [`ERROR`]:
-/// reason-len(1) reason. As libzmq, only checks that the reason fits
-/// (bytes after it are ignored).
-pub(super) fn error_reason(rest: &[u8]) -> Result<&[u8], Error> {
-    match rest.split_first() {
-        Some((&n, reason)) if usize::from(n) <= reason.len() => Ok(&reason[..usize::from(n)]),
-        _ => Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR)),
-    }
-}
-
-/// Why a handshake ends on the peer's ERROR (`handle_error_reason`): a ZAP
-/// status code as the reason ("300", "400", "500") is an authentication
-/// failure; any other reason a plain protocol failure (no event of its own).
-pub(super) fn peer_error(reason: &[u8]) -> Error {
-    match zap::status_in_error_reason(reason) {
-        Some(code) => Error::Auth(code),
-        None => Error::Protocol(PROTOCOL_ERROR_ZMTP_UNSPECIFIED),
-    }
-}
 
 /// Where ZAP stands for one NULL connection.
 #[derive(Debug, PartialEq, Eq)]
@@ -204,7 +179,7 @@ impl Mechanism for NullMechanism {
                     self.sent = true;
                     Err(Error::Auth(300))
                 } else {
-                    self.error_due = Some(zap::error_command(r.status));
+                    self.error_due = Some(zap::error_command(ERROR, r.status));
                     Ok(())
                 }
             }
@@ -219,6 +194,7 @@ impl Mechanism for NullMechanism {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zmtp::error::PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR;
     use crate::zmtp::socket_types::{DEALER, PUSH, ROUTER};
 
     fn null(t: i32) -> NullMechanism {

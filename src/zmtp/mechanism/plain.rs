@@ -14,9 +14,8 @@
 
 use zeroize::Zeroizing;
 
-use super::null::{error_reason, peer_error, ERROR};
 use super::properties::{add_basic_properties, parse_properties};
-use super::zap::{ZapReply, ZapRequest};
+use super::zap::{error_command, error_reason, peer_error, ZapReply, ZapRequest, ERROR};
 use super::{Mechanism, MechanismConfig, MechanismStatus, Properties};
 use crate::constants::{
     ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA, ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO,
@@ -39,14 +38,6 @@ const READY: &[u8] = b"\x05READY";
 /// with no size byte before the reason length. A libzmq client takes an
 /// RFC ERROR for an unexpected command and reports no AUTH failure.
 const LIBZMQ_ERROR: &[u8] = b"\x5eRROR";
-
-/// The ERROR a PLAIN server sends for a ZAP status, as libzmq does.
-fn libzmq_error_command(status: u32) -> Vec<u8> {
-    let mut v = LIBZMQ_ERROR.to_vec();
-    v.push(3);
-    v.extend_from_slice(status.to_string().as_bytes());
-    v
-}
 
 fn protocol(c: std::ffi::c_int) -> Error {
     Error::Protocol(code(c))
@@ -284,7 +275,7 @@ impl Mechanism for PlainServer {
             }
             ServerState::SendingError(status) => {
                 self.state = ServerState::Failed;
-                Some(libzmq_error_command(status))
+                Some(error_command(LIBZMQ_ERROR, status))
             }
             _ => None,
         }

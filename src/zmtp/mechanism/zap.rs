@@ -10,7 +10,9 @@ use crate::constants::{
     ZMQ_PROTOCOL_ERROR_ZAP_INVALID_METADATA, ZMQ_PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE,
     ZMQ_PROTOCOL_ERROR_ZAP_MALFORMED_REPLY, ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED,
 };
-use crate::zmtp::error::{code, Error};
+use crate::zmtp::error::{
+    code, Error, PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR, PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+};
 
 /// The ZAP version both sides speak.
 pub const VERSION: &[u8] = b"1.0";
@@ -103,17 +105,43 @@ pub fn parse_reply(frames: &[(Vec<u8>, bool)]) -> Result<ZapReply, Error> {
     })
 }
 
-/// The ERROR command a server sends for a ZAP status (400, 500): the
-/// status code as its reason (libzmq sends the code, not the text).
-pub fn error_command(status: u32) -> Vec<u8> {
-    let mut v = b"\x05ERROR\x03".to_vec();
+/// The ERROR command's name with its size byte (RFC 23: every mechanism
+/// may receive it; PLAIN sends libzmq's spelling, see `plain.rs`).
+pub const ERROR: &[u8] = b"\x05ERROR";
+
+/// The ERROR command a server sends for a ZAP status (400, 500), under the
+/// command name `name`: the status code as its reason (libzmq sends the
+/// code, not the text).
+pub fn error_command(name: &[u8], status: u32) -> Vec<u8> {
+    let mut v = name.to_vec();
+    v.push(3);
     v.extend_from_slice(status.to_string().as_bytes());
     v
 }
 
-/// A ZAP status code carried as an ERROR reason (`handle_error_reason`):
-/// "300", "400" or "500" → the code.
-pub fn status_in_error_reason(reason: &[u8]) -> Option<u32> {
+/// The reason of an ERROR command, given the body after its name:
+/// reason-len(1) reason. As libzmq, only checks that the reason fits
+/// (bytes after it are ignored).
+pub fn error_reason(rest: &[u8]) -> Result<&[u8], Error> {
+    match rest.split_first() {
+        Some((&n, reason)) if usize::from(n) <= reason.len() => Ok(&reason[..usize::from(n)]),
+        _ => Err(Error::Protocol(PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR)),
+    }
+}
+
+/// Why a handshake ends on the peer's ERROR (`handle_error_reason`): a ZAP
+/// status code as the reason ("300", "400", "500") is an authentication
+/// failure; any other reason a plain protocol failure (no event of its own).
+pub fn peer_error(reason: &[u8]) -> Error {
+    match status_in_error_reason(reason) {
+        Some(code) => Error::Auth(code),
+        None => Error::Protocol(PROTOCOL_ERROR_ZMTP_UNSPECIFIED),
+    }
+}
+
+/// A ZAP status code carried as an ERROR reason: "300", "400" or "500" →
+/// the code.
+fn status_in_error_reason(reason: &[u8]) -> Option<u32> {
     match reason {
         [d @ b'3'..=b'5', b'0', b'0'] => Some(u32::from(d - b'0') * 100),
         _ => None,
@@ -197,7 +225,7 @@ mod tests {
 
     #[test]
     fn error_reasons() {
-        assert_eq!(error_command(400), b"\x05ERROR\x03400");
+        assert_eq!(error_command(ERROR, 400), b"\x05ERROR\x03400");
         assert_eq!(status_in_error_reason(b"500"), Some(500));
         assert_eq!(status_in_error_reason(b"200"), None);
         assert_eq!(status_in_error_reason(b"Bad"), None);

@@ -10,7 +10,7 @@
 //! socket type we may not talk to is INVALID_METADATA.
 
 use super::super::properties::{add_basic_properties, parse_properties};
-use super::super::zap::status_in_error_reason;
+use super::super::zap::{error_reason, peer_error};
 use super::super::{Cipher, Mechanism, MechanismConfig, MechanismStatus, Properties};
 use super::boxes::{BoxKey, RecvNonce, SendNonce, MESSAGE_C_PREFIX, MESSAGE_S_PREFIX};
 use super::cipher::CurveCipher;
@@ -21,7 +21,6 @@ use super::commands::{
 use super::keys::{KeyPair, PublicKey, SecretKey};
 use crate::constants::{
     ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA,
-    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR,
     ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY, ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
     ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
 };
@@ -196,16 +195,9 @@ impl CurveClient {
         if !matches!(self.state, State::ExpectWelcome | State::ExpectReady) {
             return Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
         }
-        let reason = match rest.split_first() {
-            Some((&n, reason)) if usize::from(n) <= reason.len() => &reason[..usize::from(n)],
-            _ => return Err(protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR)),
-        };
         // A ZAP status from the server's handler: HANDSHAKE_FAILED_AUTH;
         // any other reason just ends the handshake (no event, as libzmq).
-        self.failure = match status_in_error_reason(reason) {
-            Some(status) => Error::Auth(status),
-            None => protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED),
-        };
+        self.failure = peer_error(error_reason(rest)?);
         self.state = State::Failed;
         Ok(())
     }

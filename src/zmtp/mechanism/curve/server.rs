@@ -15,7 +15,7 @@
 //! key KEY_EXCHANGE; any command once INITIATE is in is UNSPECIFIED.
 
 use super::super::properties::{add_basic_properties, parse_properties};
-use super::super::zap::{error_command, ZapReply, ZapRequest};
+use super::super::zap::{error_command, ZapReply, ZapRequest, ERROR};
 use super::super::{Cipher, Mechanism, MechanismConfig, MechanismStatus, Properties};
 use super::boxes::{BoxKey, RecvNonce, SendNonce, MESSAGE_C_PREFIX, MESSAGE_S_PREFIX};
 use super::cipher::CurveCipher;
@@ -227,7 +227,7 @@ impl Mechanism for CurveServer {
             }
             State::SendingError(status) => {
                 self.failure = Error::Auth(status);
-                Some(error_command(status))
+                Some(error_command(ERROR, status))
             }
             other => {
                 self.state = other;
