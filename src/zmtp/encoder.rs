@@ -217,21 +217,11 @@ impl Zmtp {
         let Some(c) = self.cipher.as_mut() else {
             return;
         };
-        // Room for a long header; a short one is moved into place after.
         let start = self.out.len();
-        self.out.extend_from_slice(&[0u8; 9]);
+        put_header_v2(&mut self.out, false, false, c.sealed_len(body.len()));
         if let Err(e) = c.seal(fl, body, &mut self.out) {
             self.out.truncate(start);
             self.dead = Some(e);
-            return;
-        }
-        let n = self.out.len() - start - 9;
-        if n < 256 {
-            self.out[start + 8] = n as u8;
-            self.out.drain(start..start + 7);
-        } else {
-            self.out[start] = 0x02;
-            self.out[start + 1..start + 9].copy_from_slice(&(n as u64).to_be_bytes());
         }
     }
 }

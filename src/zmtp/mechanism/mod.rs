@@ -147,6 +147,8 @@ pub trait Mechanism: Send {
 /// Frame protection after the handshake (CURVE's MESSAGE command). Every
 /// frame, data or command (SUBSCRIBE, PING…), goes through it both ways.
 pub trait Cipher: Send {
+    /// The size of the command body `seal` makes of a `len`-byte frame.
+    fn sealed_len(&self, len: usize) -> usize;
     /// Appends the MESSAGE command body carrying one frame: `flags` is the
     /// frame's MORE (0x01) and COMMAND (0x02) bits, `body` its bytes.
     fn seal(&mut self, flags: u8, body: &[u8], out: &mut Vec<u8>) -> Result<(), Error>;

@@ -13,7 +13,7 @@ use super::super::Cipher;
 use super::boxes::{BoxKey, RecvNonce, SendNonce};
 use super::commands::{
     decode_message, decode_message_owned, encode_message_into, CommandError, FLAG_COMMAND,
-    FLAG_MORE,
+    FLAG_MORE, MESSAGE_MIN_LEN,
 };
 use crate::constants::{
     ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE,
@@ -66,6 +66,11 @@ fn protocol(c: std::ffi::c_int) -> Error {
 }
 
 impl Cipher for CurveCipher {
+    fn sealed_len(&self, len: usize) -> usize {
+        // name, nonce, tag, flags byte, then the frame.
+        MESSAGE_MIN_LEN + len
+    }
+
     fn seal(&mut self, flags: u8, body: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         encode_message_into(
             &self.session,
@@ -156,6 +161,8 @@ mod tests {
         let mut out = b"prefix".to_vec();
         c.seal(FLAG_MORE, b"hello", &mut out).unwrap();
         assert_eq!(&out[..6], b"prefix");
+        // The encoder writes the frame header from sealed_len first.
+        assert_eq!(out.len() - 6, c.sealed_len(5));
         // Same bytes as the pure encoder for nonce 3.
         let same = encode_message(&key, MESSAGE_C_PREFIX, &mut SendNonce::new(3), 1, b"hello");
         assert_eq!(out[6..], same.unwrap()[..]);
